@@ -1,0 +1,2 @@
+import { x } from '../src/index';
+it('loads', () => { expect(x.length).toBe(6); });
