@@ -1,0 +1,28 @@
+import * as E from 'fp-ts/Either';
+import { readdirSync } from 'node:fs';
+import type { GpioConfig, PinSpec } from '../../core/model';
+import type { Logger } from '../log/logger';
+import type { GpioDriver } from './driver';
+import { openLibgpiodDriver } from './libgpiod';
+import { openSimDriver } from './sim';
+
+/** Whether the machine has a GPIO character device at all. */
+export const gpioChipsPresent = (dev = '/dev'): boolean => {
+  try {
+    return readdirSync(dev).some((f) => /^gpiochip\d+$/.test(f));
+  } catch {
+    return false;
+  }
+};
+
+/** `auto` is libgpiod where a chip exists, otherwise the simulated chip, with a warning that says so. */
+export const openDriver = (pins: ReadonlyArray<PinSpec>, gpio: GpioConfig, log: Logger): E.Either<string, GpioDriver> => {
+  const driver = gpio.driver === 'auto' ? (gpioChipsPresent() ? 'libgpiod' : 'sim') : gpio.driver;
+  if (gpio.driver === 'auto' && driver === 'sim') {
+    log.warn('no GPIO chip found (no /dev/gpiochip*): using the simulated chip; set gpio.driver: libgpiod to require real hardware');
+  }
+  if (driver === 'sim') return openSimDriver(pins);
+  const opened = openLibgpiodDriver(pins, gpio.chip);
+  if (E.isRight(opened)) log.info('GPIO chip chosen', { chip: opened.right.why });
+  return opened;
+};

@@ -1,0 +1,65 @@
+import * as E from 'fp-ts/Either';
+import type { Level, PinSpec } from '../../core/model';
+import type { DriverError, SimulatedGpio } from './driver';
+
+/**
+ * A simulated chip held in memory: a new user can try the whole flow without a
+ * Pi, and tests drive its inputs. Levels are physical; active-low pins read
+ * inverted, as on the character device.
+ *
+ * At start-up an input with a pull-up reads 1 and any other 0; an output takes
+ * its configured initial level, or keeps the line's level (0 on a fresh chip).
+ */
+export const openSimDriver = (
+  pins: ReadonlyArray<PinSpec>,
+  lineLevels: ReadonlyMap<number, Level> = new Map(),
+): E.Either<string, SimulatedGpio> => {
+  const physical = new Map<number, Level>();
+  const spec = new Map<number, PinSpec>();
+  for (const p of pins) {
+    spec.set(p.pin, p);
+    const now = lineLevels.get(p.pin) ?? 0;
+    if (p.direction === 'input') physical.set(p.pin, p.bias === 'pull-up' ? 1 : p.bias === 'pull-down' ? 0 : now);
+    else physical.set(p.pin, p.initial === 'keep' ? now : toPhysical(p.initial, p.activeLow));
+  }
+  const inputs = pins.filter((p) => p.direction === 'input').map((p) => p.pin);
+  let closed = false;
+
+  const line = (pin: number, direction?: PinSpec['direction']): E.Either<DriverError, PinSpec> => {
+    const p = spec.get(pin);
+    if (closed) return E.left({ pin, message: 'the simulated chip is closed' });
+    if (p === undefined) return E.left({ pin, message: `GPIO ${pin} is not requested` });
+    if (direction !== undefined && p.direction !== direction) return E.left({ pin, message: `GPIO ${pin} is not an ${direction}` });
+    return E.right(p);
+  };
+  const logical = (p: PinSpec): Level => toPhysical(physical.get(p.pin) ?? 0, p.activeLow);
+
+  return E.right({
+    kind: 'sim',
+    description: 'simulated chip',
+    inputs,
+    readInputs: () => {
+      if (closed) return E.left({ message: 'the simulated chip is closed' });
+      const levels: Level[] = [];
+      for (const pin of inputs) levels.push(logical(spec.get(pin) as PinSpec));
+      return E.right(levels);
+    },
+    read: (pin) => E.map(logical)(line(pin)),
+    write: (pin, level) =>
+      E.map((p: PinSpec) => {
+        physical.set(pin, toPhysical(level, p.activeLow));
+        return logical(p);
+      })(line(pin, 'output')),
+    simulate: (pin, level) =>
+      E.map((p: PinSpec) => {
+        physical.set(pin, level);
+        return logical(p);
+      })(line(pin, 'input')),
+    close: () => {
+      closed = true;
+    },
+  });
+};
+
+/** Logical to physical and back are the same flip. */
+const toPhysical = (level: Level, activeLow: boolean): Level => (activeLow ? ((1 - level) as Level) : level);

@@ -1,0 +1,38 @@
+import { createBroker } from 'aedes';
+import { createServer, type Server } from 'node:net';
+
+export interface EmbeddedBroker {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the in-process broker (aedes) on host:port. Bound to 127.0.0.1 by
+ * default: an open broker on the LAN would let anyone switch the outputs.
+ */
+export const startEmbeddedBroker = (host: string, port: number): Promise<EmbeddedBroker> =>
+  new Promise((resolve, reject) => {
+    const aedes = createBroker();
+    const server: Server = createServer(aedes.handle);
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      aedes.close();
+      reject(
+        new Error(
+          e.code === 'EADDRINUSE'
+            ? `cannot start the embedded broker on ${host}:${port}: the address is in use (another MQTT broker? set mqtt.port, or mqtt.url to use that broker)`
+            : `cannot start the embedded broker on ${host}:${port}: ${e.message}`,
+        ),
+      );
+    });
+    server.listen(port, host, () => {
+      const address = server.address();
+      const bound = typeof address === 'object' && address !== null ? address.port : port;
+      resolve({
+        url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+        close: () =>
+          new Promise<void>((done) => {
+            aedes.close(() => server.close(() => done()));
+          }),
+      });
+    });
+  });

@@ -1,0 +1,14 @@
+import type { MqttClient } from 'mqtt';
+import { fromEvent, map, type Observable } from 'rxjs';
+import type { Request } from '../../core/reducer';
+
+/**
+ * Every message the client receives, decoded at the boundary: the payload as
+ * UTF-8 text, and whether the broker delivered it from its retained store.
+ */
+export const mqttRequests = (client: MqttClient): Observable<Request> =>
+  fromEvent(client, 'message', (topic: string, payload: Buffer, packet: { retain?: boolean }) => ({
+    topic,
+    payload: payload.toString('utf8'),
+    retained: packet.retain === true,
+  })).pipe(map((r): Request => r));

@@ -1,0 +1,70 @@
+import type { MqttClient } from 'mqtt';
+import type { Observable, Subscription } from 'rxjs';
+import { formatLevel } from '../../core/payload';
+import type { Output } from '../../core/outputs';
+import { errorTopic, stateTopic } from '../../core/topics';
+import type { Logger } from '../log/logger';
+
+export interface SinkDeps {
+  readonly client: MqttClient;
+  readonly thing: string;
+  readonly qos: 0 | 1;
+  readonly retainState: boolean;
+  readonly log: Logger;
+  /** A failure of the pipeline itself (a bug): the service reports it and stops. */
+  readonly onFatal: (error: unknown) => void;
+}
+
+export interface Sink {
+  readonly subscription: Subscription;
+  /** Resolves when every publish handed to the client has completed (or failed). */
+  drained(): Promise<void>;
+}
+
+/**
+ * Publishes states and errors, logs the rest. While the broker is away nothing
+ * is queued: the reconnect republishes every pin's current level instead.
+ */
+export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sink => {
+  const { client, thing, qos, log } = deps;
+  let inFlight = 0;
+  let waiters: Array<() => void> = [];
+  const settle = () => {
+    inFlight -= 1;
+    if (inFlight === 0) {
+      for (const w of waiters) w();
+      waiters = [];
+    }
+  };
+  const publish = (topic: string, payload: string, retain: boolean) => {
+    if (!client.connected) {
+      log.debug('not connected: publish dropped, the reconnect republishes levels', { topic });
+      return;
+    }
+    inFlight += 1;
+    client.publish(topic, payload, { qos, retain }, (err) => {
+      if (err) log.warn('publish failed', { topic, error: err.message });
+      settle();
+    });
+  };
+  const subscription = output$.subscribe({
+    next: (o) => {
+      switch (o._tag) {
+        case 'State':
+          return publish(stateTopic(thing, o.pin), formatLevel(o.level), deps.retainState);
+        case 'Rejected':
+          log.info('request rejected', { ...o.error });
+          return publish(errorTopic(thing), JSON.stringify(o.error), false);
+        case 'Ignored':
+          return log.warn(o.reason, { topic: o.topic });
+        case 'Simulated':
+          return log.debug('simulated input set', { topic: o.topic, pin: o.pin, level: o.level });
+      }
+    },
+    error: deps.onFatal,
+  });
+  return {
+    subscription,
+    drained: () => (inFlight === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve))),
+  };
+};

@@ -1,0 +1,56 @@
+/**
+ * Every error the service publishes on `gpio/<thing>/error`, with its stable
+ * `error` string. Only the first is documented by the seed connector, word for
+ * word; the others are ours and listed in the README.
+ */
+
+/** The error topic's payload: exactly these three keys, in this order. */
+export interface ErrorMessage {
+  readonly topic: string;
+  readonly error: string;
+  readonly long_description: string;
+}
+
+export const ErrorKind = {
+  invalidOperation: 'Invalid GPIO operation',
+  unconfigured: 'Unconfigured GPIO',
+  invalidNumber: 'Invalid GPIO number',
+  invalidPayload: 'Invalid payload',
+  driverFailure: 'GPIO driver failure',
+} as const;
+
+const msg = (topic: string, error: string, long_description: string): ErrorMessage => ({
+  topic,
+  error,
+  long_description,
+});
+
+export const writeToInput = (topic: string, pin: number): ErrorMessage =>
+  msg(topic, ErrorKind.invalidOperation, `GPIO ${pin} is configured as an INPUT GPIO. Write operations are not permitted.`);
+
+export const simulateOutput = (topic: string, pin: number): ErrorMessage =>
+  msg(topic, ErrorKind.invalidOperation, `GPIO ${pin} is configured as an OUTPUT GPIO. Only INPUT GPIOs can be simulated.`);
+
+export const unconfigured = (topic: string, pin: number, inputs: ReadonlyArray<number>, outputs: ReadonlyArray<number>): ErrorMessage =>
+  msg(
+    topic,
+    ErrorKind.unconfigured,
+    `GPIO ${pin} is not configured. Inputs: ${list(inputs)}; outputs: ${list(outputs)}.`,
+  );
+
+export const invalidNumber = (topic: string, segment: string): ErrorMessage =>
+  msg(topic, ErrorKind.invalidNumber, `${JSON.stringify(segment)} is not a GPIO number. Use the BCM (SoC) GPIO number, for example gpio/<thing>/17/read.`);
+
+export const invalidPayload = (topic: string, payload: string): ErrorMessage =>
+  msg(topic, ErrorKind.invalidPayload, `The payload must be 0 or 1, as an integer or a string ("0" or "1"); got ${JSON.stringify(clip(payload))}.`);
+
+export const driverFailure = (topic: string, operation: string, pin: number, reason: string): ErrorMessage =>
+  msg(topic, ErrorKind.driverFailure, `${operation} GPIO ${pin} failed: ${reason}`);
+
+const list = (pins: ReadonlyArray<number>): string => (pins.length === 0 ? 'none' : pins.join(', '));
+
+/** Payloads are echoed for the user's benefit, but never a whole 128 KB one. */
+const clip = (s: string): string => (s.length > 64 ? `${s.slice(0, 64)}…` : s);
+
+export const simulationUnavailable = (topic: string): ErrorMessage =>
+  msg(topic, ErrorKind.invalidOperation, 'Simulated inputs are only available with gpio.driver: sim.');

@@ -1,0 +1,77 @@
+/**
+ * The internal model every config form decodes to. Plain data, no I/O.
+ */
+
+/** A line's logical level. */
+export type Level = 0 | 1;
+
+/** Input bias: `U` is pull-up, `D` pull-down, no suffix leaves the bias as it is. */
+export type Bias = 'as-is' | 'pull-up' | 'pull-down';
+
+/** Output start-up level: `H` is 1, `L` is 0, no suffix keeps the level the line has. */
+export type InitialLevel = 'keep' | Level;
+
+export interface InputSpec {
+  readonly pin: number;
+  readonly direction: 'input';
+  readonly bias: Bias;
+  readonly activeLow: boolean;
+}
+
+export interface OutputSpec {
+  readonly pin: number;
+  readonly direction: 'output';
+  readonly initial: InitialLevel;
+  readonly activeLow: boolean;
+}
+
+export type PinSpec = InputSpec | OutputSpec;
+
+export type Broker =
+  | { readonly kind: 'embedded'; readonly host: string; readonly port: number }
+  | { readonly kind: 'url'; readonly url: string };
+
+export interface MqttConfig {
+  readonly broker: Broker;
+  /** Defaults to `rpi-gpio-connector-<thingName>`: one per thing, so two things never kick each other off. */
+  readonly clientId: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** File paths of PEM files for mqtts:// and wss:// (AWS IoT Core: Amazon Root CA, device certificate and key). */
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  /** QoS of what the service publishes and subscribes to. */
+  readonly qos: 0 | 1;
+  /** Publish state messages retained, so a consumer that starts later sees the current level. */
+  readonly retainState: boolean;
+  /** Apply write commands the broker delivers as retained (old stored commands). Off by default. */
+  readonly acceptRetainedWrites: boolean;
+}
+
+export type DriverKind = 'auto' | 'sim' | 'libgpiod';
+
+export interface GpioConfig {
+  readonly driver: DriverKind;
+  /** `auto`, a chip name (`gpiochip0`), a number, or a label. */
+  readonly chip: string;
+  /** Number of lines on the chip: pins must be in 0..lines-1 (28 on the Pi header). */
+  readonly lines: number;
+}
+
+export interface Config {
+  readonly thingName: string;
+  /** Inputs first, then outputs, each in the order they were configured. */
+  readonly pins: ReadonlyArray<PinSpec>;
+  readonly pollPeriodMs: number;
+  readonly mqtt: MqttConfig;
+  readonly gpio: GpioConfig;
+  /** Greengrass parameters accepted for compatibility that have no meaning here (`GpioMem-ResourceId`). */
+  readonly ignored: ReadonlyArray<string>;
+}
+
+export const inputsOf = (pins: ReadonlyArray<PinSpec>): ReadonlyArray<InputSpec> =>
+  pins.filter((p): p is InputSpec => p.direction === 'input');
+
+export const outputsOf = (pins: ReadonlyArray<PinSpec>): ReadonlyArray<OutputSpec> =>
+  pins.filter((p): p is OutputSpec => p.direction === 'output');

@@ -1,0 +1,105 @@
+import * as E from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
+import * as errors from './errors';
+import type { ErrorMessage } from './errors';
+import type { Level, PinSpec } from './model';
+import { parseLevel, parsePin } from './payload';
+import { parseRequestTopic } from './topics';
+
+/** A message from a requester, decoded at the MQTT boundary. */
+export interface Request {
+  readonly topic: string;
+  readonly payload: string;
+  /** Delivered by the broker from its retained store: an old command, not a live one. */
+  readonly retained: boolean;
+}
+
+/** A request that passed validation: what the driver is asked to do. */
+export type Command =
+  | { readonly _tag: 'Read'; readonly topic: string; readonly pin: number }
+  | { readonly _tag: 'Write'; readonly topic: string; readonly pin: number; readonly level: Level }
+  | { readonly _tag: 'Simulate'; readonly topic: string; readonly pin: number; readonly level: Level };
+
+/** A request that is not carried out and not answered on MQTT, only logged. */
+export interface Ignored {
+  readonly _tag: 'Ignored';
+  readonly topic: string;
+  readonly reason: string;
+}
+
+/** A request answered on the error topic. */
+export interface Rejected {
+  readonly _tag: 'Rejected';
+  readonly error: ErrorMessage;
+}
+
+export type Decision = E.Either<Rejected | Ignored, Command>;
+
+/** What the reducer knows: the pins and their directions, fixed at start-up. */
+export interface PinTable {
+  readonly thing: string;
+  readonly directions: ReadonlyMap<number, PinSpec['direction']>;
+  readonly inputs: ReadonlyArray<number>;
+  readonly outputs: ReadonlyArray<number>;
+  readonly acceptRetainedWrites: boolean;
+  /** Whether `simulate` requests may set input lines (the simulated chip only). */
+  readonly simulate: boolean;
+}
+
+export const pinTable = (
+  thing: string,
+  pins: ReadonlyArray<PinSpec>,
+  options: { readonly acceptRetainedWrites: boolean; readonly simulate: boolean },
+): PinTable => ({
+  thing,
+  directions: new Map(pins.map((p) => [p.pin, p.direction])),
+  inputs: pins.filter((p) => p.direction === 'input').map((p) => p.pin),
+  outputs: pins.filter((p) => p.direction === 'output').map((p) => p.pin),
+  ...options,
+});
+
+const ignored = (topic: string, reason: string): Ignored => ({ _tag: 'Ignored', topic, reason });
+const rejected = (error: ErrorMessage): Rejected => ({ _tag: 'Rejected', error });
+
+/**
+ * The pure heart of the request path: validates a request against the topic
+ * contract, the pin's direction and the payload. Every request gets exactly one
+ * decision; nothing here touches a line.
+ */
+export const decide =
+  (table: PinTable) =>
+  (request: Request): Decision => {
+    const { topic } = request;
+    const parsed = parseRequestTopic(table.thing, topic);
+    if (parsed === undefined) return E.left(ignored(topic, 'not a request topic of this thing'));
+    if (parsed.kind === 'write' && request.retained && !table.acceptRetainedWrites) {
+      return E.left(ignored(topic, 'retained write ignored: the broker delivered a stored command, not a live one (set mqtt.acceptRetainedWrites: true to apply stored commands)'));
+    }
+    const pin = parsePin(parsed.pinSegment);
+    if (pin === undefined) return E.left(rejected(errors.invalidNumber(topic, parsed.pinSegment)));
+    const direction = table.directions.get(pin);
+    if (direction === undefined) return E.left(rejected(errors.unconfigured(topic, pin, table.inputs, table.outputs)));
+    switch (parsed.kind) {
+      case 'read':
+        return E.right({ _tag: 'Read', topic, pin });
+      case 'write':
+        if (direction === 'input') return E.left(rejected(errors.writeToInput(topic, pin)));
+        return pipe(
+          parseLevel(request.payload),
+          E.bimap(
+            (bad) => rejected(errors.invalidPayload(topic, bad)),
+            (level): Command => ({ _tag: 'Write', topic, pin, level }),
+          ),
+        );
+      case 'simulate':
+        if (!table.simulate) return E.left(rejected(errors.simulationUnavailable(topic)));
+        if (direction === 'output') return E.left(rejected(errors.simulateOutput(topic, pin)));
+        return pipe(
+          parseLevel(request.payload),
+          E.bimap(
+            (bad) => rejected(errors.invalidPayload(topic, bad)),
+            (level): Command => ({ _tag: 'Simulate', topic, pin, level }),
+          ),
+        );
+    }
+  };

@@ -1,0 +1,33 @@
+/**
+ * The MQTT contract in one place: every topic the service speaks, built and
+ * parsed here. Topic shapes are the Greengrass connector's.
+ */
+
+export const stateTopic = (thing: string, pin: number): string => `gpio/${thing}/${pin}/state`;
+export const errorTopic = (thing: string): string => `gpio/${thing}/error`;
+/** Availability: retained `online` on connect, `offline` as the last will. */
+export const statusTopic = (thing: string): string => `gpio/${thing}/status`;
+
+export type RequestKind = 'read' | 'write' | 'simulate';
+
+/** The filters the service subscribes to: its own thing only, never `gpio/+/...`. */
+export const requestFilters = (thing: string, simulate: boolean): ReadonlyArray<string> => [
+  `gpio/${thing}/+/read`,
+  `gpio/${thing}/+/write`,
+  ...(simulate ? [`gpio/${thing}/+/simulate`] : []),
+];
+
+export interface RequestTopic {
+  readonly kind: RequestKind;
+  /** The pin level of the topic, unparsed: it may not be a number. */
+  readonly pinSegment: string;
+}
+
+/** Splits `gpio/<thing>/<pin>/<kind>`; anything else is not a request of this thing. */
+export const parseRequestTopic = (thing: string, topic: string): RequestTopic | undefined => {
+  const levels = topic.split('/');
+  if (levels.length !== 4 || levels[0] !== 'gpio' || levels[1] !== thing) return undefined;
+  const kind = levels[3];
+  const pinSegment = levels[2] ?? '';
+  return kind === 'read' || kind === 'write' || kind === 'simulate' ? { kind, pinSegment } : undefined;
+};

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+import * as E from 'fp-ts/Either';
+import { filter, fromEvent, skip } from 'rxjs';
+import { loadConfigFile } from './adapters/config-file';
+import { openDriver } from './adapters/gpio/select';
+import { createLogger, parseSeverity } from './adapters/log/logger';
+import { startEmbeddedBroker, type EmbeddedBroker } from './adapters/mqtt/broker';
+import { clientOptions, connectClient, redactUrl } from './adapters/mqtt/client';
+import { mqttRequests } from './adapters/mqtt/requests';
+import { publishOutputs } from './adapters/mqtt/sink';
+import { parseArgs, usage } from './cli';
+import { inputsOf, outputsOf } from './core/model';
+import { requestFilters, statusTopic } from './core/topics';
+import { connector } from './streams/connector';
+import { isSimulated } from './adapters/gpio/driver';
+
+/** Exit codes: 2 for a bad command line or config, 1 for a start-up or run-time failure. */
+const EXIT_CONFIG = 2;
+const EXIT_FAILURE = 1;
+/** Shutdown must finish within 2 s; this leaves room for the process to exit. */
+const SHUTDOWN_BUDGET_MS = 1500;
+
+const main = async (): Promise<void> => {
+  const log = createLogger({ level: parseSeverity(process.env.LOG_LEVEL) });
+  const args = parseArgs(process.argv.slice(2));
+  if (E.isLeft(args)) {
+    process.stderr.write(`${args.left}\n${usage}`);
+    process.exit(EXIT_CONFIG);
+  }
+  if (args.right.help) {
+    process.stdout.write(usage);
+    return;
+  }
+  const configPath = args.right.config;
+
+  // Nothing touches a pin or the broker until the whole config is valid.
+  const decoded = loadConfigFile(configPath, process.env);
+  if (E.isLeft(decoded)) {
+    const problems = decoded.left;
+    process.stderr.write(
+      `Invalid configuration in ${configPath} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.join('\n')}\n`,
+    );
+    log.child('config').error('invalid configuration', { file: configPath, problems });
+    process.exit(EXIT_CONFIG);
+  }
+  const config = decoded.right;
+  const thing = config.thingName;
+  for (const key of config.ignored) {
+    log.child('config').info(`${key} is ignored: the character device needs no /dev/gpiomem resource`, { key });
+  }
+
+  const fail = (component: string, message: string): never => {
+    process.stderr.write(`${message}\n`);
+    log.child(component).error(message);
+    process.exit(EXIT_FAILURE);
+  };
+
+  const opened = openDriver(config.pins, config.gpio, log.child('gpio'));
+  if (E.isLeft(opened)) return fail('gpio', opened.left);
+  const driver = opened.right;
+
+  let broker: EmbeddedBroker | undefined;
+  if (config.mqtt.broker.kind === 'embedded') {
+    try {
+      broker = await startEmbeddedBroker(config.mqtt.broker.host, config.mqtt.broker.port);
+      log.child('broker').info('embedded broker listening', { url: broker.url });
+    } catch (e) {
+      driver.close();
+      return fail('broker', (e as Error).message);
+    }
+  }
+  const url = broker?.url ?? (config.mqtt.broker.kind === 'url' ? config.mqtt.broker.url : '');
+  const mqttLog = log.child('mqtt');
+  let options;
+  try {
+    options = clientOptions(config.mqtt, thing);
+  } catch (e) {
+    driver.close();
+    await broker?.close();
+    return fail('mqtt', `cannot read a TLS file: ${(e as Error).message}`);
+  }
+  const client = connectClient(url, options);
+  const status = statusTopic(thing);
+  client.on('connect', () => {
+    mqttLog.info('connected', { broker: redactUrl(url), clientId: config.mqtt.clientId });
+    client.publish(status, 'online', { qos: config.mqtt.qos, retain: true });
+  });
+  client.on('offline', () => mqttLog.warn('broker connection lost; reconnecting every second', { broker: redactUrl(url) }));
+  client.on('error', (e) => mqttLog.warn('broker error', { error: e.message }));
+
+  // The pipeline subscribes before the client subscribes, so no request, retained or live, is missed.
+  const sink = publishOutputs(
+    connector(
+      {
+        request$: mqttRequests(client),
+        resync$: fromEvent(client, 'connect').pipe(skip(1)),
+      },
+      {
+        thingName: thing,
+        pins: config.pins,
+        pollPeriodMs: config.pollPeriodMs,
+        driver,
+        acceptRetainedWrites: config.mqtt.acceptRetainedWrites,
+      },
+    ),
+    {
+      client,
+      thing,
+      qos: config.mqtt.qos,
+      retainState: config.mqtt.retainState,
+      log: log.child('pipeline'),
+      onFatal: (e) => {
+        log.child('pipeline').error('pipeline failed', { error: e instanceof Error ? e.stack : String(e) });
+        void shutdown('pipeline failure', EXIT_FAILURE);
+      },
+    },
+  );
+
+  const filters = requestFilters(thing, isSimulated(driver));
+  const subscribe = () =>
+    client.subscribe([...filters], { qos: config.mqtt.qos }, (err) => {
+      if (err) return mqttLog.warn('subscribe failed', { error: err.message });
+      log.info('ready', {
+        broker: redactUrl(url),
+        thing,
+        inputs: inputsOf(config.pins).map((p) => p.pin),
+        outputs: outputsOf(config.pins).map((p) => p.pin),
+        driver: driver.kind,
+        chip: driver.description,
+        pollPeriodMs: config.pollPeriodMs,
+        subscriptions: filters,
+      });
+    });
+  // MQTT.js resubscribes by itself after a reconnect; the first subscription is ours.
+  fromEvent(client, 'connect').pipe(filter((_, i) => i === 0)).subscribe(subscribe);
+
+  let stopping = false;
+  const shutdown = async (reason: string, code = 0): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { reason });
+    const force = setTimeout(() => {
+      log.warn('shutdown took too long: forcing exit');
+      process.exit(code);
+    }, SHUTDOWN_BUDGET_MS);
+    force.unref();
+    sink.subscription.unsubscribe(); // stops polling and answering
+    await Promise.race([sink.drained(), delay(800)]);
+    driver.close();
+    if (client.connected) {
+      await new Promise<void>((resolve) => client.publish(status, 'offline', { qos: 0, retain: true }, () => resolve()));
+    }
+    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    await broker?.close();
+    log.info('stopped');
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+};
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+main().catch((e: unknown) => {
+  process.stderr.write(`fatal: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(EXIT_FAILURE);
+});
