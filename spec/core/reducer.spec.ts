@@ -68,7 +68,7 @@ describe('decide: the request reducer', () => {
     expect(E.isLeft(d) && d.left._tag === 'Rejected' && d.left.error).toEqual({
       topic: `gpio/my-core-thing/${segment}/read`,
       error: 'Invalid GPIO number',
-      long_description: `${JSON.stringify(segment)} is not a GPIO number. Use the BCM (SoC) GPIO number, for example gpio/<thing>/17/read.`,
+      long_description: `${JSON.stringify(segment)} is not a GPIO number. Use the BCM (SoC) GPIO number, for example gpio/my-core-thing/17/read.`,
     });
   });
 

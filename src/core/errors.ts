@@ -38,8 +38,10 @@ export const unconfigured = (topic: string, pin: number, inputs: ReadonlyArray<n
     `GPIO ${pin} is not configured. Inputs: ${list(inputs)}; outputs: ${list(outputs)}.`,
   );
 
-export const invalidNumber = (topic: string, segment: string): ErrorMessage =>
-  msg(topic, ErrorKind.invalidNumber, `${JSON.stringify(segment)} is not a GPIO number. Use the BCM (SoC) GPIO number, for example gpio/<thing>/17/read.`);
+export const invalidNumber = (topic: string, segment: string): ErrorMessage => {
+  const example = topic.split('/').map((level, i) => (i === 2 ? '17' : level)).join('/');
+  return msg(topic, ErrorKind.invalidNumber, `${JSON.stringify(segment)} is not a GPIO number. Use the BCM (SoC) GPIO number, for example ${example}.`);
+};
 
 export const invalidPayload = (topic: string, payload: string): ErrorMessage =>
   msg(topic, ErrorKind.invalidPayload, `The payload must be 0 or 1, as an integer or a string ("0" or "1"); got ${JSON.stringify(clip(payload))}.`);

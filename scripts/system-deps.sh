@@ -1,0 +1,25 @@
+#!/bin/sh
+# Debian packages the tests need: mosquitto (a real broker for the MQTT tests)
+# and libgpiod-dev (to build the optional node-libgpiod addon). Installed when
+# missing if we may (root with apt-get, as in CI); otherwise says how.
+set -eu
+missing=""
+[ -x /usr/sbin/mosquitto ] || missing="$missing mosquitto"
+[ -f /usr/include/gpiod.h ] || missing="$missing libgpiod-dev"
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "system-deps: installing$missing (Debian packages)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+  else
+    echo "system-deps: missing Debian packages:$missing" >&2
+    echo "system-deps: run: sudo apt-get install$missing" >&2
+    exit 1
+  fi
+fi
+# node-libgpiod is optional: npm skips it where libgpiod-dev was missing at install time.
+if ! node -e "require('node-libgpiod')" >/dev/null 2>&1; then
+  echo "system-deps: building node-libgpiod against libgpiod-dev"
+  npm rebuild node-libgpiod >/dev/null
+  node -e "require('node-libgpiod')"
+fi
