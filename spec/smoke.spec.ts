@@ -1,2 +1,0 @@
-import { x } from '../src/index';
-it('loads', () => { expect(x.length).toBe(6); });
