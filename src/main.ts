@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import * as E from 'fp-ts/Either';
-import { filter, fromEvent, skip } from 'rxjs';
+import { fromEvent } from 'rxjs';
 import { loadConfigFile } from './adapters/config-file';
 import { openDriver } from './adapters/gpio/select';
 import { createLogger, parseSeverity } from './adapters/log/logger';
 import { startEmbeddedBroker, type EmbeddedBroker } from './adapters/mqtt/broker';
 import { clientOptions, connectClient, redactUrl } from './adapters/mqtt/client';
 import { mqttRequests } from './adapters/mqtt/requests';
-import { publishOutputs } from './adapters/mqtt/sink';
+import { publishOutputs, type Sink } from './adapters/mqtt/sink';
 import { parseArgs, usage } from './cli';
 import { inputsOf, outputsOf } from './core/model';
 import { requestFilters, statusTopic } from './core/topics';
@@ -88,38 +88,41 @@ const main = async (): Promise<void> => {
   client.on('offline', () => mqttLog.warn('broker connection lost; reconnecting every second', { broker: redactUrl(url) }));
   client.on('error', (e) => mqttLog.warn('broker error', { error: e.message }));
 
-  // The pipeline subscribes before the client subscribes, so no request, retained or live, is missed.
-  const sink = publishOutputs(
-    connector(
-      {
-        request$: mqttRequests(client),
-        resync$: fromEvent(client, 'connect').pipe(skip(1)),
-      },
-      {
-        thingName: thing,
-        pins: config.pins,
-        pollPeriodMs: config.pollPeriodMs,
-        driver,
-        acceptRetainedWrites: config.mqtt.acceptRetainedWrites,
-      },
-    ),
-    {
-      client,
-      thing,
-      qos: config.mqtt.qos,
-      retainState: config.mqtt.retainState,
-      log: log.child('pipeline'),
-      onFatal: (e) => {
-        log.child('pipeline').error('pipeline failed', { error: e instanceof Error ? e.stack : String(e) });
-        void shutdown('pipeline failure', EXIT_FAILURE);
-      },
-    },
-  );
-
   const filters = requestFilters(thing, isSimulated(driver));
-  const subscribe = () =>
+  const startPipeline = (): Sink =>
+    publishOutputs(
+      connector(
+        // Listeners added now see only later connects: each one is a reconnect.
+        { request$: mqttRequests(client), resync$: fromEvent(client, 'connect') },
+        {
+          thingName: thing,
+          pins: config.pins,
+          pollPeriodMs: config.pollPeriodMs,
+          driver,
+          acceptRetainedWrites: config.mqtt.acceptRetainedWrites,
+        },
+      ),
+      {
+        client,
+        thing,
+        qos: config.mqtt.qos,
+        retainState: config.mqtt.retainState,
+        log: log.child('pipeline'),
+        onFatal: (e) => {
+          log.child('pipeline').error('pipeline failed', { error: e instanceof Error ? e.stack : String(e) });
+          void shutdown('pipeline failure', EXIT_FAILURE);
+        },
+      },
+    );
+
+  // On the first connect: start the pipeline (its start-up states need the
+  // connection), then subscribe, so no request, retained or live, arrives
+  // before the pipeline listens. MQTT.js resubscribes by itself after a reconnect.
+  let sink: Sink | undefined;
+  client.once('connect', () => {
+    sink = startPipeline();
     client.subscribe([...filters], { qos: config.mqtt.qos }, (err) => {
-      if (err) return mqttLog.warn('subscribe failed', { error: err.message });
+      if (err) return mqttLog.error('subscribe failed', { error: err.message });
       log.info('ready', {
         broker: redactUrl(url),
         thing,
@@ -131,8 +134,7 @@ const main = async (): Promise<void> => {
         subscriptions: filters,
       });
     });
-  // MQTT.js resubscribes by itself after a reconnect; the first subscription is ours.
-  fromEvent(client, 'connect').pipe(filter((_, i) => i === 0)).subscribe(subscribe);
+  });
 
   let stopping = false;
   const shutdown = async (reason: string, code = 0): Promise<void> => {
@@ -144,8 +146,8 @@ const main = async (): Promise<void> => {
       process.exit(code);
     }, SHUTDOWN_BUDGET_MS);
     force.unref();
-    sink.subscription.unsubscribe(); // stops polling and answering
-    await Promise.race([sink.drained(), delay(800)]);
+    sink?.subscription.unsubscribe(); // stops polling and answering
+    await Promise.race([sink?.drained(), delay(800)]);
     driver.close();
     if (client.connected) {
       await new Promise<void>((resolve) => client.publish(status, 'offline', { qos: 0, retain: true }, () => resolve()));
