@@ -1,0 +1,57 @@
+import * as t from 'io-ts';
+import type { Bias, InitialLevel, InputSpec, OutputSpec } from '../model';
+
+/**
+ * The Greengrass connector's pin lists, `InputGpios: "5,6U,7D"` and
+ * `OutputGpios: "8H,9,27L"`, checked against the connector's own patterns so a
+ * group's parameters paste in unchanged. The one leniency is whitespace around
+ * the commas, which people type and the pattern would refuse for no gain.
+ */
+
+const INPUT_PATTERN = /^$|^[0-9]+[UD]?(,[0-9]+[UD]?)*$/;
+const OUTPUT_PATTERN = /^$|^[0-9]+[HL]?(,[0-9]+[HL]?)*$/;
+
+const BIAS: Readonly<Record<string, Bias>> = { '': 'as-is', U: 'pull-up', D: 'pull-down' };
+const INITIAL: Readonly<Record<string, InitialLevel>> = { '': 'keep', H: 1, L: 0 };
+
+/** `" 5, 6U "` is `"5,6U"`. */
+const squeeze = (s: string): string =>
+  s
+    .split(',')
+    .map((item) => item.trim())
+    .join(',');
+
+/** `"6U"` is pin 6 with suffix `U`; the pattern has already vouched for the shape. */
+const items = (s: string): ReadonlyArray<{ readonly pin: number; readonly suffix: string }> =>
+  s === ''
+    ? []
+    : s.split(',').map((item) => {
+        const digits = item.replace(/[A-Z]$/, '');
+        return { pin: Number(digits), suffix: item.slice(digits.length) };
+      });
+
+const pinList = <A>(name: string, pattern: RegExp, toSpec: (pin: number, suffix: string) => A): t.Type<ReadonlyArray<A>, ReadonlyArray<A>, unknown> =>
+  new t.Type<ReadonlyArray<A>, ReadonlyArray<A>, unknown>(
+    name,
+    (u): u is ReadonlyArray<A> => Array.isArray(u),
+    (u, c) => {
+      if (typeof u !== 'string') return t.failure(u, c);
+      const s = squeeze(u);
+      return pattern.test(s) ? t.success(items(s).map(({ pin, suffix }) => toSpec(pin, suffix))) : t.failure(u, c);
+    },
+    t.identity,
+  );
+
+/** `InputGpios`: `U` pull-up, `D` pull-down, no suffix leaves the bias as it is. */
+export const inputGpios = pinList<InputSpec>(
+  'a comma-separated list of GPIO numbers with optional U or D, like "5,6U,7D"',
+  INPUT_PATTERN,
+  (pin, suffix) => ({ pin, direction: 'input', bias: BIAS[suffix] ?? 'as-is', activeLow: false }),
+);
+
+/** `OutputGpios`: `H` starts high, `L` low, no suffix keeps the line's level. */
+export const outputGpios = pinList<OutputSpec>(
+  'a comma-separated list of GPIO numbers with optional H or L, like "8H,9,27L"',
+  OUTPUT_PATTERN,
+  (pin, suffix) => ({ pin, direction: 'output', initial: INITIAL[suffix] ?? 'keep', activeLow: false }),
+);

@@ -1,0 +1,48 @@
+import type { PinSpec } from '../model';
+import { decodeProps } from './decode-props';
+import { indexPath, keyPath, problem, show, type Problems } from './problems';
+import { PinEntry } from './shape';
+
+/** A configured pin and where the user wrote it, for messages that point there. */
+export interface Located {
+  /** Where a problem with this pin's number is reported: `InputGpios`, `pins[2].pin`. */
+  readonly path: string;
+  /** How another message names this place: `InputGpios`, `pins[2]`. */
+  readonly label: string;
+  readonly spec: PinSpec;
+}
+
+const INITIAL = { keep: 'keep', high: 1, low: 0 } as const;
+
+/**
+ * The explicit `pins:` list. Each entry is decoded on its own, so a bad entry
+ * hides neither the problems nor the pins of the others.
+ */
+export const decodePinEntries = (raw: unknown): { readonly problems: Problems; readonly pins: ReadonlyArray<Located> } => {
+  if (raw === undefined || raw === null) return { problems: [], pins: [] };
+  if (!Array.isArray(raw)) return { problems: [problem('pins', `expected a list of mappings like {pin: 17, direction: input}, got ${show(raw)}`)], pins: [] };
+  const problems: string[] = [];
+  const pins: Located[] = [];
+  raw.forEach((item: unknown, i) => {
+    const label = indexPath('pins', i);
+    const entry = decodeProps(PinEntry, item, label, ['pin', 'direction']);
+    problems.push(...entry.problems, ...misplaced(entry.value, label));
+    const spec = toSpec(entry.value);
+    if (spec !== undefined) pins.push({ path: keyPath(label, 'pin'), label, spec });
+  });
+  return { problems, pins };
+};
+
+/** A bias means nothing to an output, an initial level nothing to an input: likely a mix-up. */
+const misplaced = (e: PinEntry, label: string): Problems => [
+  ...(e.direction === 'output' && e.bias !== undefined ? [problem(keyPath(label, 'bias'), 'only for inputs')] : []),
+  ...(e.direction === 'input' && e.initial !== undefined ? [problem(keyPath(label, 'initial'), 'only for outputs')] : []),
+];
+
+const toSpec = (e: PinEntry): PinSpec | undefined => {
+  if (e.pin === undefined || e.direction === undefined) return undefined;
+  const activeLow = e.activeLow ?? false;
+  return e.direction === 'input'
+    ? { pin: e.pin, direction: 'input', bias: e.bias ?? 'as-is', activeLow }
+    : { pin: e.pin, direction: 'output', initial: INITIAL[e.initial ?? 'keep'], activeLow };
+};

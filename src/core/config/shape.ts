@@ -1,0 +1,68 @@
+import * as t from 'io-ts';
+import { brokerUrl, chip, integer, integerIn, oneOf, pollPeriod, qos, secret } from './codecs';
+import { inputGpios, outputGpios } from './gpio-strings';
+
+/**
+ * The shape of config.yaml, one io-ts codec per mapping. The keys listed here
+ * are the known keys: anything else is reported as unknown.
+ */
+
+/** The top level: Greengrass connector parameters under their own names, then ours. */
+export const TopLevel = t.partial(
+  {
+    InputGpios: inputGpios,
+    OutputGpios: outputGpios,
+    InputPollPeriod: pollPeriod,
+    /** Greengrass needed a `/dev/gpiomem` resource; here it is accepted so a group's parameters paste in. */
+    'GpioMem-ResourceId': t.string,
+    thingName: t.string,
+    // The sections below are decoded by their own codecs, item by item.
+    pins: t.unknown,
+    mqtt: t.unknown,
+    gpio: t.unknown,
+  },
+  'a mapping',
+);
+
+/** One entry of `pins:`, the explicit per-pin form. `pin` and `direction` are required. */
+export const PinEntry = t.partial(
+  {
+    pin: integer,
+    direction: oneOf(['input', 'output']),
+    bias: oneOf(['as-is', 'pull-up', 'pull-down']),
+    initial: oneOf(['keep', 'high', 'low']),
+    activeLow: t.boolean,
+  },
+  'a mapping like {pin: 17, direction: input}',
+);
+
+export const Mqtt = t.partial(
+  {
+    url: brokerUrl,
+    host: t.string,
+    port: integerIn(1, 65535),
+    clientId: t.string,
+    username: t.string,
+    password: secret,
+    ca: t.string,
+    cert: t.string,
+    key: t.string,
+    qos,
+    retainState: t.boolean,
+    acceptRetainedWrites: t.boolean,
+  },
+  'a mapping',
+);
+
+export const Gpio = t.partial(
+  {
+    driver: oneOf(['auto', 'sim', 'libgpiod']),
+    chip,
+    lines: integerIn(1, 1024),
+  },
+  'a mapping',
+);
+
+export type PinEntry = t.TypeOf<typeof PinEntry>;
+export type Mqtt = t.TypeOf<typeof Mqtt>;
+export type Gpio = t.TypeOf<typeof Gpio>;
