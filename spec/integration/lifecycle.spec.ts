@@ -1,0 +1,51 @@
+import { TestClient } from '../support/client';
+import { cleanupAll } from '../support/cleanup';
+import { brokerConfig, embeddedConfig, read } from '../support/config';
+import { Mosquitto } from '../support/mosquitto';
+import { freePort } from '../support/ports';
+import { Service } from '../support/service';
+
+jest.setTimeout(30_000);
+afterEach(cleanupAll);
+
+/** Signals a ready service and returns how long it took to exit, after checking it exited 0. */
+async function stopWith(service: Service, signal: NodeJS.Signals): Promise<number> {
+  const started = Date.now();
+  service.kill(signal);
+  const exit = await service.waitForExit(10_000);
+  const elapsed = Date.now() - started;
+  // eslint-disable-next-line no-console
+  console.log(`${signal}: service exited ${JSON.stringify(exit)} after ${elapsed} ms`);
+  expect(exit).toEqual({ code: 0, signal: null });
+  return elapsed;
+}
+
+describe('service lifecycle', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('exits 0 promptly on %s (embedded broker)', async (signal) => {
+    const service = await Service.start(embeddedConfig(await freePort()));
+    await service.ready();
+    // The contract is 2 s; the bound leaves slack for a shared, noisy machine.
+    expect(await stopWith(service, signal)).toBeLessThan(4_000);
+  });
+
+  it('exits 0 promptly on SIGTERM while connected to Mosquitto', async () => {
+    const broker = await Mosquitto.start();
+    const service = await Service.start(brokerConfig(broker.url));
+    await service.ready();
+    expect(await stopWith(service, 'SIGTERM')).toBeLessThan(4_000);
+  });
+
+  it('takes the thing name from AWS_IOT_THING_NAME when the config has none', async () => {
+    const port = await freePort();
+    const config = embeddedConfig(port);
+    delete config['thingName'];
+    const service = await Service.start(config, { env: { AWS_IOT_THING_NAME: 'envthing' } });
+    const ready = await service.ready();
+    expect(ready['thing']).toBe('envthing');
+
+    const client = await TestClient.connect(`mqtt://127.0.0.1:${port}`);
+    await client.subscribe(['gpio/envthing/+/state', 'gpio/t1/+/state']);
+    expect(await read(client, 6, 'envthing')).toBe('1');
+    expect(client.received.filter((m) => m.topic.startsWith('gpio/t1/'))).toEqual([]);
+  });
+});
