@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../src/adapters/config-file';
 import type { Config } from '../../src/core/model';
+import { defaultConfig, SEED_PINS } from './config-fixtures';
 
 // The file adapter against real files in a temporary directory.
 
@@ -19,29 +20,7 @@ const file = (name: string, text: string): string => {
   return path;
 };
 
-const SEED_PINS = [
-  { pin: 5, direction: 'input', bias: 'as-is', activeLow: false },
-  { pin: 6, direction: 'input', bias: 'pull-up', activeLow: false },
-  { pin: 7, direction: 'input', bias: 'pull-down', activeLow: false },
-  { pin: 8, direction: 'output', initial: 1, activeLow: false },
-  { pin: 9, direction: 'output', initial: 'keep', activeLow: false },
-  { pin: 27, direction: 'output', initial: 0, activeLow: false },
-] as const;
-
-const defaults = (thingName: string, ignored: ReadonlyArray<string> = []): Config => ({
-  thingName,
-  pins: SEED_PINS,
-  pollPeriodMs: 50,
-  mqtt: {
-    broker: { kind: 'embedded', host: '127.0.0.1', port: 1883 },
-    clientId: `rpi-gpio-connector-${thingName}`,
-    qos: 1,
-    retainState: false,
-    acceptRetainedWrites: false,
-  },
-  gpio: { driver: 'auto', chip: 'auto', lines: 28 },
-  ignored,
-});
+const defaults = (thingName: string, ignored: ReadonlyArray<string> = []): Config => defaultConfig(thingName, SEED_PINS, ignored);
 
 describe('loadConfigFile', () => {
   it('decodes the shipped config.yaml, with no environment needed', () => {

@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { decodeConfig } from '../../src/core/config';
 import type { Config, PinSpec } from '../../src/core/model';
+import { defaultConfig as expected, input, output, SEED_PINS } from './config-fixtures';
 
 const env = { AWS_IOT_THING_NAME: 'gg-thing' };
 
@@ -15,28 +16,6 @@ const problems = (raw: unknown, e: { readonly AWS_IOT_THING_NAME?: string } = en
   if (E.isRight(r)) throw new Error(`expected problems, got ${JSON.stringify(r.right)}`);
   return r.left;
 };
-
-const input = (pin: number, bias: 'as-is' | 'pull-up' | 'pull-down' = 'as-is', activeLow = false): PinSpec => ({ pin, direction: 'input', bias, activeLow });
-const output = (pin: number, initial: 'keep' | 0 | 1 = 'keep', activeLow = false): PinSpec => ({ pin, direction: 'output', initial, activeLow });
-
-/** The seed's example pins: InputGpios "5,6U,7D", OutputGpios "8H,9,27L". */
-const SEED_PINS: ReadonlyArray<PinSpec> = [input(5), input(6, 'pull-up'), input(7, 'pull-down'), output(8, 1), output(9), output(27, 0)];
-
-/** Everything at its default, for a thing named `thingName` with the given pins. */
-const expected = (thingName: string, pins: ReadonlyArray<PinSpec>, ignored: ReadonlyArray<string> = []): Config => ({
-  thingName,
-  pins,
-  pollPeriodMs: 50,
-  mqtt: {
-    broker: { kind: 'embedded', host: '127.0.0.1', port: 1883 },
-    clientId: `rpi-gpio-connector-${thingName}`,
-    qos: 1,
-    retainState: false,
-    acceptRetainedWrites: false,
-  },
-  gpio: { driver: 'auto', chip: 'auto', lines: 28 },
-  ignored,
-});
 
 describe('decodeConfig: the Greengrass connector parameters', () => {
   it('decodes the seed CLI example parameters pasted as-is', () => {

@@ -61,6 +61,13 @@ export const pinTable = (
 const ignored = (topic: string, reason: string): Ignored => ({ _tag: 'Ignored', topic, reason });
 const rejected = (error: ErrorMessage): Rejected => ({ _tag: 'Rejected', error });
 
+/** A command carrying the payload's level, or an `Invalid payload` rejection. */
+const withLevel = (request: Request, command: (level: Level) => Command): Decision =>
+  pipe(
+    parseLevel(request.payload),
+    E.bimap((bad) => rejected(errors.invalidPayload(request.topic, bad)), command),
+  );
+
 /**
  * The pure heart of the request path: validates a request against the topic
  * contract, the pin's direction and the payload. Every request gets exactly one
@@ -84,22 +91,10 @@ export const decide =
         return E.right({ _tag: 'Read', topic, pin });
       case 'write':
         if (direction === 'input') return E.left(rejected(errors.writeToInput(topic, pin)));
-        return pipe(
-          parseLevel(request.payload),
-          E.bimap(
-            (bad) => rejected(errors.invalidPayload(topic, bad)),
-            (level): Command => ({ _tag: 'Write', topic, pin, level }),
-          ),
-        );
+        return withLevel(request, (level) => ({ _tag: 'Write', topic, pin, level }));
       case 'simulate':
         if (!table.simulate) return E.left(rejected(errors.simulationUnavailable(topic)));
         if (direction === 'output') return E.left(rejected(errors.simulateOutput(topic, pin)));
-        return pipe(
-          parseLevel(request.payload),
-          E.bimap(
-            (bad) => rejected(errors.invalidPayload(topic, bad)),
-            (level): Command => ({ _tag: 'Simulate', topic, pin, level }),
-          ),
-        );
+        return withLevel(request, (level) => ({ _tag: 'Simulate', topic, pin, level }));
     }
   };
