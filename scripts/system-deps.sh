@@ -17,9 +17,10 @@ if [ -n "$missing" ]; then
     exit 1
   fi
 fi
-# node-libgpiod is optional: npm skips it where libgpiod-dev was missing at install time.
+# node-libgpiod is optional: where libgpiod-dev was missing at install time npm
+# dropped it, so install again now that the headers are there.
 if ! node -e "require('node-libgpiod')" >/dev/null 2>&1; then
-  echo "system-deps: building node-libgpiod against libgpiod-dev"
-  npm rebuild node-libgpiod >/dev/null
-  node -e "require('node-libgpiod')"
+  echo "system-deps: installing node-libgpiod, built against libgpiod-dev"
+  npm install --no-audit --no-fund >/dev/null
+  node -e "require('node-libgpiod')" || { echo "system-deps: node-libgpiod still does not load" >&2; exit 1; }
 fi
