@@ -48,4 +48,39 @@ describe('service lifecycle', () => {
     expect(await read(client, 6, 'envthing')).toBe('1');
     expect(client.received.filter((m) => m.topic.startsWith('gpio/t1/'))).toEqual([]);
   });
+
+  it('runs on a Greengrass group\'s parameters pasted as-is, saying once that GpioMem-ResourceId is ignored', async () => {
+    const port = await freePort();
+    const service = await Service.start({
+      thingName: 't1',
+      'GpioMem-ResourceId': 'my-gpio-resource',
+      InputGpios: '5,6U,7D',
+      InputPollPeriod: '50',
+      OutputGpios: '8H,9,27L',
+      mqtt: { url: 'embedded', port },
+      gpio: { driver: 'sim' },
+    });
+    await service.ready();
+    const mentions = service.logs.filter((l) => String(l['msg']).includes('GpioMem-ResourceId'));
+    expect(mentions).toHaveLength(1);
+    expect(mentions[0]).toMatchObject({ level: 'info', component: 'config' });
+    const client = await TestClient.connect(`mqtt://127.0.0.1:${port}`);
+    await client.subscribe('gpio/t1/+/state');
+    expect(await read(client, 8)).toBe('1');
+  });
+
+  it('publishes a retained online status when connected and offline when it stops', async () => {
+    const broker = await Mosquitto.start();
+    const client = await TestClient.connect(broker.url);
+    await client.subscribe('gpio/t1/status');
+    const service = await Service.start(brokerConfig(broker.url));
+    await service.ready();
+    expect(await client.next('gpio/t1/status')).toMatchObject({ payload: 'online' });
+    await stopWith(service, 'SIGTERM');
+    expect(await client.next('gpio/t1/status')).toMatchObject({ payload: 'offline' });
+    // Retained: a client that comes later learns it too.
+    const late = await TestClient.connect(broker.url);
+    await late.subscribe('gpio/t1/status');
+    expect(await late.next('gpio/t1/status')).toMatchObject({ payload: 'offline', retain: true });
+  });
 });
