@@ -23,4 +23,4 @@ export { decodeConfig } from './core/config';
 export type { GpioDriver, SimulatedGpio, DriverError } from './adapters/gpio/driver';
 export { isSimulated } from './adapters/gpio/driver';
 export { openSimDriver } from './adapters/gpio/sim';
-export { openLibgpiodDriver } from './adapters/gpio/libgpiod';
+export { openLibgpiodDriver } from './adapters/gpio/libgpiod/driver';

@@ -3,10 +3,11 @@ import { readdirSync } from 'node:fs';
 import type { GpioConfig, PinSpec } from '../../core/model';
 import type { Logger } from '../log/logger';
 import type { GpioDriver } from './driver';
-import { openLibgpiodDriver } from './libgpiod';
+import { addonError, loadAddon } from './libgpiod/addon';
+import { openLibgpiodDriver } from './libgpiod/driver';
 import { openSimDriver } from './sim';
 
-/** Whether the machine has a GPIO character device at all. */
+/** Whether the machine has a GPIO character device, by its device files. */
 export const gpioChipsPresent = (dev = '/dev'): boolean => {
   try {
     return readdirSync(dev).some((f) => /^gpiochip\d+$/.test(f));
@@ -15,14 +16,29 @@ export const gpioChipsPresent = (dev = '/dev'): boolean => {
   }
 };
 
+/**
+ * Whether `auto` means real hardware: libgpiod lists a chip, or cannot list
+ * them for want of permission (that is a Pi whose user needs the gpio group,
+ * not a machine to simulate). Without the addon, the device files decide.
+ */
+const hardwarePresent = (): boolean => {
+  const addon = loadAddon();
+  if (E.isLeft(addon)) return gpioChipsPresent();
+  try {
+    return addon.right.getChipNames().length > 0;
+  } catch (e) {
+    return addonError(e).code === 'EACCES' || gpioChipsPresent();
+  }
+};
+
 /** `auto` is libgpiod where a chip exists, otherwise the simulated chip, with a warning that says so. */
 export const openDriver = (pins: ReadonlyArray<PinSpec>, gpio: GpioConfig, log: Logger): E.Either<string, GpioDriver> => {
-  const driver = gpio.driver === 'auto' ? (gpioChipsPresent() ? 'libgpiod' : 'sim') : gpio.driver;
+  const driver = gpio.driver === 'auto' ? (hardwarePresent() ? 'libgpiod' : 'sim') : gpio.driver;
   if (gpio.driver === 'auto' && driver === 'sim') {
     log.warn('no GPIO chip found (no /dev/gpiochip*): using the simulated chip; set gpio.driver: libgpiod to require real hardware');
   }
   if (driver === 'sim') return openSimDriver(pins);
   const opened = openLibgpiodDriver(pins, gpio.chip);
-  if (E.isRight(opened)) log.info('GPIO chip chosen', { chip: opened.right.why });
+  if (E.isRight(opened)) log.info('GPIO chip chosen', { chip: opened.right.description, why: opened.right.why });
   return opened;
 };

@@ -1,0 +1,68 @@
+import * as E from 'fp-ts/Either';
+import { type Addon, type AddonChip, addonError } from './addon';
+import { permissionDenied } from './messages';
+
+/** The 40-pin header chip's labels: Pi 3, Pi 4, Pi 5. Found by label, never by number alone. */
+export const HEADER_LABELS: ReadonlyArray<string> = ['pinctrl-bcm2835', 'pinctrl-bcm2711', 'pinctrl-rp1'];
+
+export interface ChosenChip {
+  readonly chip: AddonChip;
+  /** For the log: `gpiochip0 (pinctrl-bcm2711), 58 lines: the 40-pin header chip, found by its label`. */
+  readonly why: string;
+}
+
+interface Present {
+  readonly name: string;
+  readonly chip: AddonChip;
+  readonly label: string;
+}
+
+const describe = (c: Present, why: string): ChosenChip => ({
+  chip: c.chip,
+  why: `${c.name} (${c.label}), ${c.chip.numberOfLines} lines: ${why}`,
+});
+
+/**
+ * Chooses the chip: `auto` takes the header chip by its label (on a Pi 5 its
+ * number changes between kernels), else the only chip there is; otherwise a
+ * name (`gpiochip0`), a number (`0`) or a label, as configured.
+ */
+export const chooseChip = (addon: Addon, wanted: string): E.Either<string, ChosenChip> => {
+  let names: string[];
+  try {
+    names = addon.getChipNames();
+  } catch (e) {
+    const err = addonError(e);
+    return E.left(err.code === 'EACCES' ? permissionDenied('the GPIO chips (/dev/gpiochip*)') : `cannot list the GPIO chips: ${err.message}`);
+  }
+  if (names.length === 0) {
+    return E.left(
+      wanted === 'auto'
+        ? 'no GPIO chip found: there is no /dev/gpiochip* device (looked for the 40-pin header chip, labelled pinctrl-bcm2835 on a Pi 3, pinctrl-bcm2711 on a Pi 4, pinctrl-rp1 on a Pi 5)'
+        : `GPIO chip ${wanted} not found: there is no /dev/gpiochip* device on this machine`,
+    );
+  }
+  const present: Present[] = [];
+  for (const name of names) {
+    try {
+      const chip = new addon.Chip(name);
+      present.push({ name, chip, label: chip.label });
+    } catch (e) {
+      const err = addonError(e);
+      if (err.code === 'EACCES') return E.left(permissionDenied(`/dev/${name}`));
+      return E.left(`cannot open GPIO chip ${name}: ${err.message}`);
+    }
+  }
+  const list = present.map((c) => `${c.name} (${c.label})`).join(', ');
+  if (wanted === 'auto') {
+    const header = present.find((c) => HEADER_LABELS.includes(c.label));
+    if (header !== undefined) return E.right(describe(header, 'the 40-pin header chip, found by its label'));
+    if (present.length === 1) return E.right(describe(present[0] as Present, 'the only GPIO chip'));
+    return E.left(`no 40-pin header chip among ${list}: set gpio.chip to one of them`);
+  }
+  const byName = present.find((c) => c.name === wanted || c.name === `gpiochip${wanted}` || `/dev/${c.name}` === wanted);
+  if (byName !== undefined) return E.right(describe(byName, `as configured (gpio.chip: ${wanted})`));
+  const byLabel = present.find((c) => c.label === wanted);
+  if (byLabel !== undefined) return E.right(describe(byLabel, `as configured, by label (gpio.chip: ${wanted})`));
+  return E.left(`GPIO chip ${wanted} not found; chips present: ${list}`);
+};

@@ -1,0 +1,175 @@
+import * as E from 'fp-ts/Either';
+import type { InputSpec, Level, OutputSpec, PinSpec } from '../../../core/model';
+import type { DriverError, GpioDriver } from '../driver';
+import { type Addon, type AddonBulk, type AddonChip, type AddonLine, addonError, CONSUMER, Flag, loadAddon, RequestType } from './addon';
+import { chooseChip } from './chip';
+import * as messages from './messages';
+
+export interface LibgpiodDriver extends GpioDriver {
+  readonly kind: 'libgpiod';
+  /** Which chip and why it was chosen, for the start-up log. */
+  readonly why: string;
+}
+
+const inputFlags = (p: InputSpec): number =>
+  (p.activeLow ? Flag.ACTIVE_LOW : 0) |
+  (p.bias === 'pull-up' ? Flag.BIAS_PULL_UP : 0) |
+  (p.bias === 'pull-down' ? Flag.BIAS_PULL_DOWN : 0);
+
+const outputFlags = (p: OutputSpec): number => (p.activeLow ? Flag.ACTIVE_LOW : 0);
+
+const level = (v: number): Level => (v ? 1 : 0);
+
+const failure = (pin: number | undefined, e: unknown): DriverError => {
+  const err = addonError(e);
+  return { ...(pin === undefined ? {} : { pin }), message: err.code && !err.message.startsWith(err.code) ? `${err.code}: ${err.message}` : err.message };
+};
+
+/** Why a request failed, in the user's terms: busy (and who holds it), no permission, no bias support. */
+const requestError = (addon: Addon, chip: AddonChip, pins: ReadonlyArray<number>, flags: number, e: unknown): string => {
+  const err = addonError(e);
+  const first = pins[0] ?? 0;
+  switch (err.code) {
+    case 'EBUSY': {
+      // Line info names the holder; a Line object for a line we do not hold releases nothing when collected.
+      const held = pins.map((pin) => ({ pin, consumer: new addon.Line(chip, pin).consumer })).find((l) => l.consumer);
+      return messages.lineBusy(held?.pin ?? first, chip.name, held?.consumer);
+    }
+    case 'EACCES':
+    case 'EPERM':
+      return messages.permissionDenied(`/dev/${chip.name}`);
+    case 'EINVAL':
+      if (flags & (Flag.BIAS_PULL_UP | Flag.BIAS_PULL_DOWN | Flag.BIAS_DISABLE)) return messages.biasUnsupported(first, chip.name);
+      return messages.requestFailed(first, chip.name, err.message);
+    default:
+      return messages.requestFailed(first, chip.name, err.message);
+  }
+};
+
+/**
+ * The character-device driver through node-libgpiod (libgpiod 1.x, kernel
+ * uAPI v1). A v1 request carries one set of flags for all its lines, and
+ * libgpiod 1.x reads or writes a line through its request's handle in handle
+ * order, so: inputs are requested in one bulk per distinct flag set (bias,
+ * active-low) and each is read only through its bulk; each output is a
+ * request of its own. Every poll tick is one bulk read per input group.
+ *
+ * Chip, bulk and line objects are held for the driver's life: node-libgpiod
+ * releases a line when its object is garbage-collected.
+ */
+export const openLibgpiodDriver = (
+  pins: ReadonlyArray<PinSpec>,
+  chipWanted: string,
+  load: () => E.Either<string, Addon> = loadAddon,
+): E.Either<string, LibgpiodDriver> => {
+  const addon = load();
+  if (E.isLeft(addon)) return addon;
+  const chosen = chooseChip(addon.right, chipWanted);
+  if (E.isLeft(chosen)) return chosen;
+  const { chip, why } = chosen.right;
+  const { Bulk, Line } = addon.right;
+
+  // Every range problem before any line is touched.
+  const lines = chip.numberOfLines;
+  const outOfRange = pins.find((p) => p.pin >= lines);
+  if (outOfRange !== undefined) return E.left(messages.outOfRange(outOfRange.pin, chip.name, lines));
+
+  const held: Array<AddonBulk | AddonLine> = [];
+  const releaseAll = () => {
+    for (const h of held.splice(0).reverse()) {
+      try {
+        h.release();
+      } catch {
+        // Releasing is best effort: the kernel frees what is left when the process exits.
+      }
+    }
+  };
+
+  const inputs = pins.filter((p): p is InputSpec => p.direction === 'input');
+  const groups = new Map<number, InputSpec[]>();
+  for (const p of inputs) groups.set(inputFlags(p), [...(groups.get(inputFlags(p)) ?? []), p]);
+  const bulks: Array<{ bulk: AddonBulk; pins: number[] }> = [];
+  for (const [flags, group] of groups) {
+    const offsets = group.map((p) => p.pin);
+    try {
+      const bulk = new Bulk(chip, offsets);
+      bulk.requestInputFlags(CONSUMER, flags);
+      held.push(bulk);
+      bulks.push({ bulk, pins: offsets });
+    } catch (e) {
+      releaseAll();
+      return E.left(requestError(addon.right, chip, offsets, flags, e));
+    }
+  }
+
+  const outputs = new Map<number, AddonLine>();
+  for (const p of pins.filter((q): q is OutputSpec => q.direction === 'output')) {
+    const flags = outputFlags(p);
+    try {
+      const line = new Line(chip, p.pin);
+      // No initial level: read the level the line has, without changing its direction, and keep it.
+      let initial: number = p.initial === 'keep' ? 0 : p.initial;
+      if (p.initial === 'keep') {
+        line.lineRequest({ consumer: CONSUMER, requestType: RequestType.AS_IS, flags }, 0);
+        initial = line.getValue();
+        line.release();
+      }
+      line.requestOutputModeFlags(CONSUMER, flags, initial);
+      held.push(line);
+      outputs.set(p.pin, line);
+    } catch (e) {
+      releaseAll();
+      return E.left(requestError(addon.right, chip, [p.pin], flags, e));
+    }
+  }
+
+  // Where each input's level is found after one read of every bulk, in configured order.
+  const place = inputs.map((p) => {
+    const b = bulks.findIndex((g) => g.pins.includes(p.pin));
+    return { pin: p.pin, bulk: b, index: (bulks[b] as { pins: number[] }).pins.indexOf(p.pin) };
+  });
+  const readInputs = (): E.Either<DriverError, ReadonlyArray<Level>> => {
+    try {
+      const values = bulks.map((g) => g.bulk.values);
+      return E.right(place.map((p) => level((values[p.bulk] as number[])[p.index] ?? 0)));
+    } catch (e) {
+      return E.left(failure(undefined, e));
+    }
+  };
+
+  let closed = false;
+  const notOpen = (pin: number): E.Either<DriverError, never> =>
+    E.left({ pin, message: closed ? 'the GPIO chip is released' : `GPIO ${pin} is not requested` });
+
+  return E.right({
+    kind: 'libgpiod',
+    description: `${chip.name} (${chip.label})`,
+    why,
+    inputs: inputs.map((p) => p.pin),
+    readInputs,
+    read: (pin) => {
+      const line = outputs.get(pin);
+      if (line !== undefined && !closed) {
+        return E.tryCatch(() => level(line.getValue()), (e) => failure(pin, e));
+      }
+      const at = place.find((p) => p.pin === pin);
+      if (at === undefined || closed) return notOpen(pin);
+      return E.tryCatch(() => level((bulks[at.bulk] as { bulk: AddonBulk }).bulk.values[at.index] ?? 0), (e) => failure(pin, e));
+    },
+    write: (pin, value) => {
+      const line = outputs.get(pin);
+      if (line === undefined || closed) return notOpen(pin);
+      return E.tryCatch(
+        () => {
+          line.setValue(value);
+          return level(line.getValue());
+        },
+        (e) => failure(pin, e),
+      );
+    },
+    close: () => {
+      closed = true;
+      releaseAll();
+    },
+  });
+};

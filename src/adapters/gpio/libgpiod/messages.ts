@@ -1,0 +1,19 @@
+/**
+ * Start-up failures of the character device, worded for the person at the
+ * Pi: what is wrong, on which chip and pin, and how to fix it.
+ */
+
+export const permissionDenied = (what: string): string =>
+  `permission denied opening ${what}: run the service as a user in the gpio group (sudo usermod -aG gpio $USER, then log in again), or add a udev rule that gives a group access to /dev/gpiochip*`;
+
+export const lineBusy = (pin: number, chip: string, consumer: string | undefined): string =>
+  `GPIO ${pin} on ${chip} is busy: it is held by ${consumer ? `"${consumer}"` : 'another program'} (gpioinfo ${chip} shows who holds each line); stop that program or choose another pin`;
+
+export const outOfRange = (pin: number, chip: string, lines: number): string =>
+  `GPIO ${pin} is out of range on ${chip}: the chip has ${lines} lines (0-${lines - 1})`;
+
+export const biasUnsupported = (pin: number, chip: string): string =>
+  `GPIO ${pin} on ${chip}: the kernel refused the pull-up/pull-down bias; bias through the GPIO character device needs Linux 5.5 or later: upgrade the kernel or drop the U/D suffix`;
+
+export const requestFailed = (pin: number, chip: string, reason: string): string =>
+  `GPIO ${pin} on ${chip}: cannot request the line: ${reason}`;
