@@ -31,6 +31,8 @@ export interface GpioDriver {
 export interface SimulatedGpio extends GpioDriver {
   readonly kind: 'sim';
   simulate(pin: number, level: Level): E.Either<DriverError, Level>;
+  /** The physical level of a line, as a meter on the pin would read it (active-low shows here). */
+  lineLevel(pin: number): Level | undefined;
 }
 
 export const isSimulated = (d: GpioDriver): d is SimulatedGpio => d.kind === 'sim';

@@ -55,6 +55,7 @@ export const openSimDriver = (
         physical.set(pin, level);
         return logical(p);
       })(line(pin, 'input')),
+    lineLevel: (pin) => physical.get(pin),
     close: () => {
       closed = true;
     },

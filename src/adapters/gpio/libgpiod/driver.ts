@@ -128,7 +128,9 @@ export const openLibgpiodDriver = (
     const b = bulks.findIndex((g) => g.pins.includes(p.pin));
     return { pin: p.pin, bulk: b, index: (bulks[b] as { pins: number[] }).pins.indexOf(p.pin) };
   });
+  let closed = false;
   const readInputs = (): E.Either<DriverError, ReadonlyArray<Level>> => {
+    if (closed) return E.left({ message: 'the GPIO chip is released' });
     try {
       const values = bulks.map((g) => g.bulk.values);
       return E.right(place.map((p) => level((values[p.bulk] as number[])[p.index] ?? 0)));
@@ -137,7 +139,6 @@ export const openLibgpiodDriver = (
     }
   };
 
-  let closed = false;
   const notOpen = (pin: number): E.Either<DriverError, never> =>
     E.left({ pin, message: closed ? 'the GPIO chip is released' : `GPIO ${pin} is not requested` });
 

@@ -1,0 +1,59 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Order, track, untrack } from './cleanup';
+
+const HOST = join(__dirname, 'driver-host.js');
+const DIST = join(__dirname, '..', '..', 'dist', 'adapters', 'gpio', 'libgpiod', 'driver.js');
+
+/**
+ * A GPIO driver from dist/ running in a child process (see driver-host.js):
+ * the only way to load node-libgpiod over the stand-in libgpiod.so.2, since
+ * the dynamic loader reads LD_LIBRARY_PATH when a process starts.
+ */
+export class DriverHost {
+  private nextId = 0;
+  private readonly pending = new Map<number, (result: unknown) => void>();
+  private stderr = '';
+
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const { id, result } = JSON.parse(line) as { id: number; result: unknown };
+      this.pending.get(id)?.(result);
+      this.pending.delete(id);
+    });
+    child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+  }
+
+  static start(env: Record<string, string>): DriverHost {
+    if (!existsSync(DIST)) throw new Error(`${DIST} does not exist: run npm run build first`);
+    const child = spawn(process.execPath, [HOST], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const host = new DriverHost(child);
+    track(host, Order.Service, () => host.stop());
+    return host;
+  }
+
+  call<T>(op: string, args: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`driver host: no answer to ${op} in ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs);
+      this.pending.set(id, (result) => {
+        clearTimeout(timer);
+        const thrown = (result as { thrown?: string } | null)?.thrown;
+        if (thrown !== undefined) reject(new Error(`driver host: ${op} threw: ${thrown}`));
+        else resolve(result as T);
+      });
+      this.child.stdin.write(`${JSON.stringify({ id, op, args })}\n`);
+    });
+  }
+
+  /** Ends the process as SIGKILL would: nothing released on the way out. */
+  async stop(): Promise<void> {
+    untrack(this);
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+}
