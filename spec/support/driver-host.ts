@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Order, track, untrack } from './cleanup';
 
-const HOST = join(__dirname, 'driver-host.js');
+const HOST = join(__dirname, 'driver-host-process.js');
 const DIST = join(__dirname, '..', '..', 'dist', 'adapters', 'gpio', 'libgpiod', 'driver.js');
 
 /**
- * A GPIO driver from dist/ running in a child process (see driver-host.js):
+ * A GPIO driver from dist/ running in a child process (see driver-host-process.js):
  * the only way to load node-libgpiod over the stand-in libgpiod.so.2, since
  * the dynamic loader reads LD_LIBRARY_PATH when a process starts.
  */
@@ -28,7 +28,7 @@ export class DriverHost {
 
   static start(env: Record<string, string>): DriverHost {
     if (!existsSync(DIST)) throw new Error(`${DIST} does not exist: run npm run build first`);
-    const child = spawn(process.execPath, [HOST], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--expose-gc', HOST], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const host = new DriverHost(child);
     track(host, Order.Service, () => host.stop());
     return host;

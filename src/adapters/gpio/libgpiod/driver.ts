@@ -71,9 +71,10 @@ export const openLibgpiodDriver = (
 
   // Every range problem before any line is touched.
   const lines = chip.numberOfLines;
-  const outOfRange = pins.find((p) => p.pin >= lines);
-  if (outOfRange !== undefined) return E.left(messages.outOfRange(outOfRange.pin, chip.name, lines));
+  const outOfRange = pins.filter((p) => p.pin >= lines).map((p) => p.pin);
+  if (outOfRange.length > 0) return E.left(messages.outOfRange(outOfRange, chip.name, lines));
 
+  const keepAlive: { chip?: AddonChip } = { chip };
   const held: Array<AddonBulk | AddonLine> = [];
   const releaseAll = () => {
     for (const h of held.splice(0).reverse()) {
@@ -171,6 +172,9 @@ export const openLibgpiodDriver = (
     close: () => {
       closed = true;
       releaseAll();
+      // The chip stays referenced until here: node-libgpiod releases every line
+      // requested through a chip when the chip object is collected.
+      keepAlive.chip = undefined;
     },
   });
 };

@@ -9,8 +9,8 @@ export const permissionDenied = (what: string): string =>
 export const lineBusy = (pin: number, chip: string, consumer: string | undefined): string =>
   `GPIO ${pin} on ${chip} is busy: it is held by ${consumer ? `"${consumer}"` : 'another program'} (gpioinfo ${chip} shows who holds each line); stop that program or choose another pin`;
 
-export const outOfRange = (pin: number, chip: string, lines: number): string =>
-  `GPIO ${pin} is out of range on ${chip}: the chip has ${lines} lines (0-${lines - 1})`;
+export const outOfRange = (pins: ReadonlyArray<number>, chip: string, lines: number): string =>
+  `${pins.length === 1 ? `GPIO ${pins[0]} is` : `GPIO ${pins.join(', ')} are`} out of range on ${chip}: the chip has ${lines} lines (0-${lines - 1})`;
 
 export const biasUnsupported = (pin: number, chip: string): string =>
   `GPIO ${pin} on ${chip}: the kernel refused the pull-up/pull-down bias; bias through the GPIO character device needs Linux 5.5 or later: upgrade the kernel or drop the U/D suffix`;

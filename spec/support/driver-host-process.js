@@ -25,6 +25,11 @@ const ops = {
     driver.close();
     return { _tag: 'Right', right: null };
   },
+  // Started with --expose-gc: lets a test prove the driver keeps what node-libgpiod needs alive.
+  gc: () => {
+    for (let i = 0; i < 3; i++) global.gc();
+    return { _tag: 'Right', right: null };
+  },
   exit: () => setImmediate(() => process.exit(0)),
 };
 

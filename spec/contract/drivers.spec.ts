@@ -1,0 +1,181 @@
+import * as E from 'fp-ts/Either';
+import { openSimDriver } from '../../src/adapters/gpio/sim';
+import type { DriverError, SimulatedGpio } from '../../src/adapters/gpio/driver';
+import type { Level, PinSpec } from '../../src/core/model';
+import { cleanupAll, Order, track } from '../support/cleanup';
+import { DriverHost } from '../support/driver-host';
+import { GpiodStandin } from '../support/gpiod-standin';
+import { gpioSimUnavailable, KernelGpioSim } from '../support/gpio-sim';
+
+// One set of behaviours, two implementations: the simulated chip in process,
+// and the libgpiod driver in a child process, through the real node-libgpiod
+// addon over the stand-in libgpiod.so.2.
+jest.setTimeout(30_000);
+afterEach(cleanupAll);
+
+type Either<A> = E.Either<DriverError, A>;
+
+interface Harness {
+  /** Opens the driver; `lines` are the physical levels the lines have before it starts. */
+  open(pins: PinSpec[], lines?: Record<number, Level>): Promise<E.Either<string, { inputs: number[] }>>;
+  readInputs(): Promise<Either<Level[]>>;
+  read(pin: number): Promise<Either<Level>>;
+  write(pin: number, level: Level): Promise<Either<Level>>;
+  close(): Promise<void>;
+  /** Sets an input line's physical level from outside, as a button would. */
+  drive(pin: number, level: Level): Promise<void>;
+  /** A line's physical level, as a meter on the pin would read it. */
+  lineLevel(pin: number): Promise<Level | undefined>;
+}
+
+const simHarness = (): Harness => {
+  let driver: SimulatedGpio | undefined;
+  const d = () => {
+    if (driver === undefined) throw new Error('not open');
+    return driver;
+  };
+  return {
+    open: async (pins, lines = {}) => {
+      const opened = openSimDriver(pins, new Map(Object.entries(lines).map(([p, l]) => [Number(p), l])));
+      if (E.isRight(opened)) driver = opened.right;
+      return E.map((x: SimulatedGpio) => ({ inputs: [...x.inputs] }))(opened);
+    },
+    readInputs: async () => E.map((l: ReadonlyArray<Level>) => [...l])(d().readInputs()),
+    read: async (pin) => d().read(pin),
+    write: async (pin, level) => d().write(pin, level),
+    close: async () => d().close(),
+    drive: async (pin, level) => void d().simulate(pin, level),
+    lineLevel: async (pin) => d().lineLevel(pin),
+  };
+};
+
+const CHIP = 'gpiochip0';
+const libgpiodHarness = (): Harness => {
+  let standin: GpiodStandin | undefined;
+  let host: DriverHost | undefined;
+  const h = () => {
+    if (host === undefined) throw new Error('not open');
+    return host;
+  };
+  return {
+    open: async (pins, lines = {}) => {
+      await GpiodStandin.build();
+      standin = await GpiodStandin.create([{ name: CHIP, label: 'pinctrl-bcm2711', lines: 58 }]);
+      const s = standin;
+      track(s, Order.Broker, () => s.dispose());
+      for (const [pin, level] of Object.entries(lines)) s.setLevel(CHIP, Number(pin), level);
+      host = DriverHost.start(s.env());
+      return h().call('open', { kind: 'libgpiod', pins, chip: 'auto' });
+    },
+    readInputs: () => h().call('readInputs'),
+    read: (pin) => h().call('read', { pin }),
+    write: (pin, level) => h().call('write', { pin, level }),
+    close: async () => void (await h().call('close')),
+    drive: async (pin, level) => standin?.setLevel(CHIP, pin, level),
+    lineLevel: async (pin) => standin?.line(CHIP, pin).level,
+  };
+};
+
+/** The kernel's gpio-sim: only under `npm run test:hardware` (GPIO_HARDWARE_SUITE=gpio-sim). */
+const kernelHarness = (): Harness => {
+  let sim: KernelGpioSim | undefined;
+  let host: DriverHost | undefined;
+  const h = () => {
+    if (host === undefined) throw new Error('not open');
+    return host;
+  };
+  return {
+    open: async (pins, lines = {}) => {
+      const why = gpioSimUnavailable();
+      if (why !== undefined) throw new Error(`the kernel gpio-sim suite cannot run here: ${why}`);
+      sim = KernelGpioSim.create('rpi-gpio-contract', 58);
+      const s = sim;
+      track(s, Order.Broker, async () => s.dispose());
+      for (const [pin, level] of Object.entries(lines)) s.drive(Number(pin), level);
+      host = DriverHost.start({});
+      return h().call('open', { kind: 'libgpiod', pins, chip: s.label });
+    },
+    readInputs: () => h().call('readInputs'),
+    read: (pin) => h().call('read', { pin }),
+    write: (pin, level) => h().call('write', { pin, level }),
+    close: async () => void (await h().call('close')),
+    drive: async (pin, level) => sim?.drive(pin, level),
+    lineLevel: async (pin) => sim?.level(pin),
+  };
+};
+
+const harnesses: Array<[string, () => Harness]> = [
+  ['sim', simHarness],
+  ['libgpiod (node-libgpiod over the stand-in libgpiod.so.2)', libgpiodHarness],
+  ...(process.env.GPIO_HARDWARE_SUITE === 'gpio-sim' ? [['libgpiod on the kernel gpio-sim', kernelHarness] as [string, () => Harness]] : []),
+];
+
+const input = (pin: number, bias: 'as-is' | 'pull-up' | 'pull-down' = 'as-is', activeLow = false): PinSpec => ({ pin, direction: 'input', bias, activeLow });
+const output = (pin: number, initial: 'keep' | Level = 'keep', activeLow = false): PinSpec => ({ pin, direction: 'output', initial, activeLow });
+
+const right = <A>(e: E.Either<unknown, A>): A => {
+  if (E.isLeft(e)) throw new Error(`expected Right, got ${JSON.stringify(e.left)}`);
+  return e.right;
+};
+
+describe.each(harnesses)('GPIO driver contract: %s', (_name, make) => {
+  it('reads every input, whatever its bias, at the level its line has, in the order of `inputs`', async () => {
+    const g = make();
+    const { inputs } = right(await g.open([input(5), input(6, 'pull-up'), input(7, 'pull-down'), input(12), input(13, 'pull-up')]));
+    expect(inputs).toEqual([5, 6, 7, 12, 13]);
+    const levels: Record<number, Level> = { 5: 1, 6: 0, 7: 1, 12: 0, 13: 1 };
+    for (const [pin, level] of Object.entries(levels)) await g.drive(Number(pin), level);
+    expect(right(await g.readInputs())).toEqual([1, 0, 1, 0, 1]);
+    for (const [pin, level] of Object.entries(levels)) expect({ pin, level: right(await g.read(Number(pin))) }).toEqual({ pin, level });
+    await g.drive(6, 1);
+    await g.drive(5, 0);
+    expect(right(await g.readInputs())).toEqual([0, 1, 1, 0, 1]);
+  });
+
+  it('reads an active-low input inverted', async () => {
+    const g = make();
+    right(await g.open([input(17, 'pull-up', true), input(18)]));
+    await g.drive(17, 1);
+    await g.drive(18, 1);
+    expect(right(await g.readInputs())).toEqual([0, 1]);
+    await g.drive(17, 0);
+    expect(right(await g.read(17))).toBe(1);
+  });
+
+  it('starts outputs high or low as configured, and one without a level keeps the level its line has', async () => {
+    const g = make();
+    right(await g.open([output(8, 1), output(9), output(10), output(27, 0)], { 9: 1, 10: 0, 27: 1 }));
+    expect([await g.lineLevel(8), await g.lineLevel(9), await g.lineLevel(10), await g.lineLevel(27)]).toEqual([1, 1, 0, 0]);
+    expect([right(await g.read(8)), right(await g.read(9)), right(await g.read(10)), right(await g.read(27))]).toEqual([1, 1, 0, 0]);
+  });
+
+  it('writes an output, answers the level read back, and drives the line (inverted when active-low)', async () => {
+    const g = make();
+    right(await g.open([output(8, 0), output(22, 0, true)]));
+    expect(await g.write(8, 1)).toEqual(E.right(1));
+    expect(await g.lineLevel(8)).toBe(1);
+    expect(await g.write(22, 1)).toEqual(E.right(1));
+    expect(await g.lineLevel(22)).toBe(0);
+    expect(await g.write(8, 0)).toEqual(E.right(0));
+    expect(right(await g.read(8))).toBe(0);
+    expect(await g.lineLevel(8)).toBe(0);
+  });
+
+  it('refuses, as a value, to write an input or to touch a pin it did not request', async () => {
+    const g = make();
+    right(await g.open([input(5), output(8, 0)]));
+    expect(E.isLeft(await g.write(5, 1))).toBe(true);
+    expect(E.isLeft(await g.read(4))).toBe(true);
+    expect(E.isLeft(await g.write(4, 1))).toBe(true);
+    expect(right(await g.read(8))).toBe(0);
+  });
+
+  it('answers every call with an error value once closed', async () => {
+    const g = make();
+    right(await g.open([input(5), output(8, 1)]));
+    await g.close();
+    expect(E.isLeft(await g.readInputs())).toBe(true);
+    expect(E.isLeft(await g.read(8))).toBe(true);
+    expect(E.isLeft(await g.write(8, 0))).toBe(true);
+  });
+});
