@@ -129,3 +129,49 @@ describe('the service on the libgpiod driver when a line fails at run time', () 
     expect((await client.until('gpio/t1/5/state', (m) => m.payload === '1')).payload).toBe('1');
   });
 });
+
+describe('the service choosing and configuring lines from its config file', () => {
+  it('requests the Greengrass strings and the per-pin form with their bias, levels and active-low', async () => {
+    await GpiodStandin.build();
+    const standin = await GpiodStandin.create([PI4]);
+    track(standin, Order.Broker, () => standin.dispose());
+    standin.setLevel('gpiochip0', 9, 1);
+    const service = await Service.start(
+      {
+        ...config(await freePort()),
+        pins: [
+          { pin: 17, direction: 'input', bias: 'pull-up', activeLow: true },
+          { pin: 22, direction: 'output', initial: 'high', activeLow: true },
+        ],
+      },
+      { env: standin.env() },
+    );
+    await service.ready();
+    const flags = (o: Partial<Record<'activeLow' | 'biasPullUp' | 'biasPullDown', boolean>> = {}) => ({
+      activeLow: false, biasPullUp: false, biasPullDown: false, biasDisable: false, openDrain: false, openSource: false, ...o,
+    });
+    const line = (offset: number) => standin.line('gpiochip0', offset);
+    expect(line(5)).toMatchObject({ direction: 'input', flags: flags() });
+    expect(line(6)).toMatchObject({ direction: 'input', flags: flags({ biasPullUp: true }) });
+    expect(line(7)).toMatchObject({ direction: 'input', flags: flags({ biasPullDown: true }) });
+    expect(line(17)).toMatchObject({ direction: 'input', flags: flags({ biasPullUp: true, activeLow: true }) });
+    expect(line(8)).toMatchObject({ direction: 'output', flags: flags(), level: 1 });
+    expect(line(9)).toMatchObject({ direction: 'output', flags: flags(), level: 1 }); // kept
+    expect(line(27)).toMatchObject({ direction: 'output', flags: flags(), level: 0 });
+    expect(line(22)).toMatchObject({ direction: 'output', flags: flags({ activeLow: true }), defaultValue: 1, level: 0 });
+    for (const offset of [5, 6, 7, 17, 8, 9, 27, 22]) expect(line(offset)).toMatchObject({ requested: true, consumer: 'rpi-gpio-connector' });
+  });
+
+  it('with gpio.driver auto, takes the chip libgpiod lists, and without one simulates, saying so', async () => {
+    await GpiodStandin.build();
+    const withChip = await GpiodStandin.create([PI4]);
+    const without = await GpiodStandin.create([]);
+    track(withChip, Order.Broker, () => withChip.dispose());
+    track(without, Order.Broker, () => without.dispose());
+    const real = await Service.start(config(await freePort(), { driver: 'auto' }), { env: withChip.env() });
+    expect(await real.ready()).toMatchObject({ driver: 'libgpiod', chip: 'gpiochip0 (pinctrl-bcm2711)' });
+    const simulated = await Service.start(config(await freePort(), { driver: 'auto' }), { env: without.env() });
+    expect(await simulated.ready()).toMatchObject({ driver: 'sim' });
+    expect(simulated.logs.find((l) => l['level'] === 'warn' && String(l['msg']).includes('using the simulated chip'))).toBeDefined();
+  });
+});
