@@ -49,9 +49,18 @@ const simHarness = (): Harness => {
   };
 };
 
-const CHIP = 'gpiochip0';
-const libgpiodHarness = (): Harness => {
-  let standin: GpiodStandin | undefined;
+/** A chip the libgpiod driver meets in its own process: the stand-in, or the kernel's gpio-sim. */
+interface HostedChip {
+  readonly env: Record<string, string>;
+  /** What gpio.chip names. */
+  readonly chip: string;
+  drive(pin: number, level: Level): void;
+  level(pin: number): Level;
+}
+
+/** The libgpiod driver in a child process (see spec/support/driver-host.ts), over `makeChip`'s chip. */
+const hostedHarness = (makeChip: () => Promise<HostedChip>): Harness => {
+  let chip: HostedChip | undefined;
   let host: DriverHost | undefined;
   const h = () => {
     if (host === undefined) throw new Error('not open');
@@ -59,55 +68,48 @@ const libgpiodHarness = (): Harness => {
   };
   return {
     open: async (pins, lines = {}) => {
-      await GpiodStandin.build();
-      standin = await GpiodStandin.create([{ name: CHIP, label: 'pinctrl-bcm2711', lines: 58 }]);
-      const s = standin;
-      track(s, Order.Broker, () => s.dispose());
-      for (const [pin, level] of Object.entries(lines)) s.setLevel(CHIP, Number(pin), level);
-      host = DriverHost.start(s.env());
-      return h().call('open', { kind: 'libgpiod', pins, chip: 'auto' });
+      const c = await makeChip();
+      chip = c;
+      for (const [pin, level] of Object.entries(lines)) c.drive(Number(pin), level);
+      host = DriverHost.start(c.env);
+      return h().call('open', { kind: 'libgpiod', pins, chip: c.chip });
     },
     readInputs: () => h().call('readInputs'),
     read: (pin) => h().call('read', { pin }),
     write: (pin, level) => h().call('write', { pin, level }),
     close: async () => void (await h().call('close')),
-    drive: async (pin, level) => standin?.setLevel(CHIP, pin, level),
-    lineLevel: async (pin) => standin?.line(CHIP, pin).level,
+    drive: async (pin, level) => chip?.drive(pin, level),
+    lineLevel: async (pin) => chip?.level(pin),
+  };
+};
+
+const standinChip = async (): Promise<HostedChip> => {
+  await GpiodStandin.build();
+  const s = await GpiodStandin.create([{ name: 'gpiochip0', label: 'pinctrl-bcm2711', lines: 58 }]);
+  track(s, Order.Broker, () => s.dispose());
+  return {
+    env: s.env(),
+    chip: 'auto',
+    drive: (pin, level) => s.setLevel('gpiochip0', pin, level),
+    level: (pin) => s.line('gpiochip0', pin).level,
   };
 };
 
 /** The kernel's gpio-sim: only under `npm run test:hardware` (GPIO_HARDWARE_SUITE=gpio-sim). */
-const kernelHarness = (): Harness => {
-  let sim: KernelGpioSim | undefined;
-  let host: DriverHost | undefined;
-  const h = () => {
-    if (host === undefined) throw new Error('not open');
-    return host;
-  };
-  return {
-    open: async (pins, lines = {}) => {
-      const why = gpioSimUnavailable();
-      if (why !== undefined) throw new Error(`the kernel gpio-sim suite cannot run here: ${why}`);
-      sim = KernelGpioSim.create('rpi-gpio-contract', 58);
-      const s = sim;
-      track(s, Order.Broker, async () => s.dispose());
-      for (const [pin, level] of Object.entries(lines)) s.drive(Number(pin), level);
-      host = DriverHost.start({});
-      return h().call('open', { kind: 'libgpiod', pins, chip: s.label });
-    },
-    readInputs: () => h().call('readInputs'),
-    read: (pin) => h().call('read', { pin }),
-    write: (pin, level) => h().call('write', { pin, level }),
-    close: async () => void (await h().call('close')),
-    drive: async (pin, level) => sim?.drive(pin, level),
-    lineLevel: async (pin) => sim?.level(pin),
-  };
+const kernelChip = async (): Promise<HostedChip> => {
+  const why = gpioSimUnavailable();
+  if (why !== undefined) throw new Error(`the kernel gpio-sim suite cannot run here: ${why}`);
+  const s = KernelGpioSim.create('rpi-gpio-contract', 58);
+  track(s, Order.Broker, async () => s.dispose());
+  return { env: {}, chip: s.label, drive: (pin, level) => s.drive(pin, level), level: (pin) => s.level(pin) };
 };
 
 const harnesses: Array<[string, () => Harness]> = [
   ['sim', simHarness],
-  ['libgpiod (node-libgpiod over the stand-in libgpiod.so.2)', libgpiodHarness],
-  ...(process.env.GPIO_HARDWARE_SUITE === 'gpio-sim' ? [['libgpiod on the kernel gpio-sim', kernelHarness] as [string, () => Harness]] : []),
+  ['libgpiod (node-libgpiod over the stand-in libgpiod.so.2)', () => hostedHarness(standinChip)],
+  ...(process.env.GPIO_HARDWARE_SUITE === 'gpio-sim'
+    ? [['libgpiod on the kernel gpio-sim', () => hostedHarness(kernelChip)] as [string, () => Harness]]
+    : []),
 ];
 
 const input = (pin: number, bias: 'as-is' | 'pull-up' | 'pull-down' = 'as-is', activeLow = false): PinSpec => ({ pin, direction: 'input', bias, activeLow });
