@@ -4,7 +4,7 @@ import * as errors from './errors';
 import type { ErrorMessage } from './errors';
 import type { Level, PinSpec } from './model';
 import { parseLevel, parsePin } from './payload';
-import { parseRequestTopic } from './topics';
+import { requestTopicParser } from './topics';
 
 /** A message from a requester, decoded at the MQTT boundary. */
 export interface Request {
@@ -73,11 +73,11 @@ const withLevel = (request: Request, command: (level: Level) => Command): Decisi
  * contract, the pin's direction and the payload. Every request gets exactly one
  * decision; nothing here touches a line.
  */
-export const decide =
-  (table: PinTable) =>
-  (request: Request): Decision => {
+export const decide = (table: PinTable): ((request: Request) => Decision) => {
+  const parseTopic = requestTopicParser(table.thing);
+  return (request) => {
     const { topic } = request;
-    const parsed = parseRequestTopic(table.thing, topic);
+    const parsed = parseTopic(topic);
     if (parsed === undefined) return E.left(ignored(topic, 'not a request topic of this thing'));
     if (parsed.kind === 'write' && request.retained && !table.acceptRetainedWrites) {
       return E.left(ignored(topic, 'retained write ignored: the broker delivered a stored command, not a live one (set mqtt.acceptRetainedWrites: true to apply stored commands)'));
@@ -98,3 +98,4 @@ export const decide =
         return withLevel(request, (level) => ({ _tag: 'Simulate', topic, pin, level }));
     }
   };
+};

@@ -23,11 +23,22 @@ export interface RequestTopic {
   readonly pinSegment: string;
 }
 
-/** Splits `gpio/<thing>/<pin>/<kind>`; anything else is not a request of this thing. */
-export const parseRequestTopic = (thing: string, topic: string): RequestTopic | undefined => {
-  const levels = topic.split('/');
-  if (levels.length !== 4 || levels[0] !== 'gpio' || levels[1] !== thing) return undefined;
-  const kind = levels[3];
-  const pinSegment = levels[2] ?? '';
-  return kind === 'read' || kind === 'write' || kind === 'simulate' ? { kind, pinSegment } : undefined;
+/**
+ * A parser for `gpio/<thing>/<pin>/<kind>`: anything else is not a request of
+ * this thing. Made once per thing: it runs on every message, so it slices
+ * the topic rather than splitting it into an array.
+ */
+export const requestTopicParser = (thing: string): ((topic: string) => RequestTopic | undefined) => {
+  const prefix = `gpio/${thing}/`;
+  return (topic) => {
+    if (!topic.startsWith(prefix)) return undefined;
+    const slash = topic.indexOf('/', prefix.length);
+    if (slash < 0) return undefined;
+    const kind = topic.slice(slash + 1);
+    return kind === 'read' || kind === 'write' || kind === 'simulate'
+      ? { kind, pinSegment: topic.slice(prefix.length, slash) }
+      : undefined;
+  };
 };
+
+export const parseRequestTopic = (thing: string, topic: string): RequestTopic | undefined => requestTopicParser(thing)(topic);

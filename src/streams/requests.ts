@@ -5,7 +5,7 @@ import type { Level } from '../core/model';
 import { isSimulated } from '../adapters/gpio/driver';
 import * as errors from '../core/errors';
 import { type Output, state } from '../core/outputs';
-import { type Command, decide, type PinTable, type Request, type Rejected } from '../core/reducer';
+import { type Command, decide, type Ignored, type PinTable, type Request, type Rejected } from '../core/reducer';
 
 export interface RequestDeps {
   readonly table: PinTable;
@@ -43,8 +43,8 @@ const execute =
  * answer, or a log-only note. Validation is the pure `decide`; only `execute`
  * touches a line.
  */
-export const answerRequests = (request$: Observable<Request>, deps: RequestDeps): Observable<Output> =>
-  request$.pipe(
-    map(decide(deps.table)),
-    map(E.fold((rejection): Output => rejection, execute(deps.driver))),
-  );
+export const answerRequests = (request$: Observable<Request>, deps: RequestDeps): Observable<Output> => {
+  const validate = decide(deps.table);
+  const answer = E.fold((rejection: Rejected | Ignored): Output => rejection, execute(deps.driver));
+  return request$.pipe(map((request) => answer(validate(request))));
+};

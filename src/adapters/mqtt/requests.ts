@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import { fromEvent, map, type Observable } from 'rxjs';
+import { fromEvent, type Observable } from 'rxjs';
 import type { Request } from '../../core/reducer';
 
 /**
@@ -7,8 +7,12 @@ import type { Request } from '../../core/reducer';
  * UTF-8 text, and whether the broker delivered it from its retained store.
  */
 export const mqttRequests = (client: MqttClient): Observable<Request> =>
-  fromEvent(client, 'message', (topic: string, payload: Buffer, packet: { retain?: boolean }) => ({
-    topic,
-    payload: payload.toString('utf8'),
-    retained: packet.retain === true,
-  })).pipe(map((r): Request => r));
+  fromEvent(
+    client,
+    'message',
+    (topic: string, payload: Buffer, packet: { retain?: boolean }): Request => ({
+      topic,
+      payload: payload.toString('utf8'),
+      retained: packet.retain === true,
+    }),
+  );

@@ -1,5 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import type { Observable, Subscription } from 'rxjs';
+import type { Level } from '../../core/model';
 import { formatLevel } from '../../core/payload';
 import type { Output } from '../../core/outputs';
 import { errorTopic, stateTopic } from '../../core/topics';
@@ -36,7 +37,17 @@ export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sin
       waiters = [];
     }
   };
-  const publish = (topic: string, payload: string, retain: boolean) => {
+  // Built once: every state publish would otherwise make a topic string and a payload buffer.
+  const stateTopics = new Map<number, string>();
+  const topicOf = (pin: number): string => {
+    let topic = stateTopics.get(pin);
+    if (topic === undefined) stateTopics.set(pin, (topic = stateTopic(thing, pin)));
+    return topic;
+  };
+  const payloads: Record<Level, Buffer> = { 0: Buffer.from(formatLevel(0)), 1: Buffer.from(formatLevel(1)) };
+  const errors = errorTopic(thing);
+
+  const publish = (topic: string, payload: string | Buffer, retain: boolean) => {
     if (!client.connected) {
       log.debug('not connected: publish dropped, the reconnect republishes levels', { topic });
       return;
@@ -51,10 +62,10 @@ export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sin
     next: (o) => {
       switch (o._tag) {
         case 'State':
-          return publish(stateTopic(thing, o.pin), formatLevel(o.level), deps.retainState);
+          return publish(topicOf(o.pin), payloads[o.level], deps.retainState);
         case 'Rejected':
           log.info('request rejected', { ...o.error });
-          return publish(errorTopic(thing), JSON.stringify(o.error), false);
+          return publish(errors, JSON.stringify(o.error), false);
         case 'Ignored':
           return log.warn(o.reason, { topic: o.topic });
         case 'Simulated':
