@@ -1,10 +1,12 @@
 /**
  * Figure 1, the request path: write-then-state round trips through a real
- * Mosquitto, closed loop, the service against a bare echo client (the limit).
+ * Mosquitto, closed loop, the service against a bare echo client (the limit)
+ * and, with --baseline, against the baseline's service (before).
  */
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { type Baseline, describeBaseline } from './lib/baseline';
 import { type Bench, type Context, interleave } from './lib/bench';
 import { type Broker, startMosquitto } from './lib/mosquitto';
 import { cpuNs, LIB, sleep, spawnNode, startService, type Child } from './lib/procs';
@@ -15,8 +17,7 @@ import { percentile, ratios, summarize, type Summary } from './lib/stats';
 const PINS = [8, 9, 10, 11];
 const CONCURRENCY = [1, 4] as const;
 const QOS = [0, 1] as const;
-const SIDES = ['service', 'limit'] as const;
-type Side = (typeof SIDES)[number];
+type Side = 'service' | 'limit' | 'before';
 
 /** One side, one run: what the requesters saw and what the responder spent. */
 interface Measurement {
@@ -62,20 +63,19 @@ const measure = async (r: Responder, c: number, warmMs: number, windowMs: number
   };
 };
 
-const startResponders = async (qos: 0 | 1, brokers: Record<Side, Broker>): Promise<Record<Side, Responder>> => {
-  const service = startService(
-    { thingName: 't', OutputGpios: PINS.join(','), mqtt: { url: brokers.service.url, qos }, gpio: { driver: 'sim' } },
-    { LOG_LEVEL: 'warn' },
-  );
-  const echo = spawnNode([join(LIB, 'echo.js'), brokers.limit.url, String(qos), 't'], {}, 'echo');
-  await echo.line((l) => l === 'ready');
-  const make = async (side: Side, proc: Child): Promise<Responder> => {
-    const requesters = await connectRequesters(PINS.length, brokers[side].url, qos, (i) => [PINS[i] as number]);
-    await Promise.all(requesters.map((q) => q.probe()));
-    return { side, process: proc, brokerPid: brokers[side].pid, requesters };
-  };
-  const [a, b] = await Promise.all([make('service', service), make('limit', echo)]);
-  return { service: a, limit: b };
+/** The echo (limit), or the service: this tree's (service) or the baseline's (before); with its requesters, probed. */
+const startResponder = async (side: Side, qos: 0 | 1, broker: Broker, baseline?: Baseline): Promise<Responder> => {
+  let proc: Child;
+  if (side === 'limit') {
+    proc = spawnNode([join(LIB, 'echo.js'), broker.url, String(qos), 't'], {}, 'echo');
+    await proc.line((l) => l === 'ready');
+  } else {
+    const config = { thingName: 't', OutputGpios: PINS.join(','), mqtt: { url: broker.url, qos }, gpio: { driver: 'sim' } };
+    proc = startService(config, { LOG_LEVEL: 'warn' }, [], side === 'before' ? baseline?.main : undefined);
+  }
+  const requesters = await connectRequesters(PINS.length, broker.url, qos, (i) => [PINS[i] as number]);
+  await Promise.all(requesters.map((q) => q.probe()));
+  return { side, process: proc, brokerPid: broker.pid, requesters };
 };
 
 type Cells = Array<Array<string | Summary>>;
@@ -83,8 +83,8 @@ type Cells = Array<Array<string | Summary>>;
 const of = (ms: ReadonlyArray<Measurement>, f: (m: Measurement) => number): Summary => summarize(ms.map(f));
 
 /** One grid row per side: throughput, latency, CPU. */
-const sideCells = (case_: string, a: ReadonlyArray<Measurement>, b: ReadonlyArray<Measurement>): Cells =>
-  ([['service', a], ['limit (echo)', b]] as const).map(([side, ms]) => [
+const sideCells = (case_: string, sides: ReadonlyArray<readonly [string, ReadonlyArray<Measurement>]>): Cells =>
+  sides.map(([side, ms]) => [
     `${case_}: ${side}`,
     of(ms, (m) => m.perSecond),
     of(ms, (m) => m.p50),
@@ -95,7 +95,7 @@ const sideCells = (case_: string, a: ReadonlyArray<Measurement>, b: ReadonlyArra
     of(ms, (m) => m.requestersCpu * 100),
   ]);
 
-/** Service / limit, run by run. */
+/** a / b, run by run (service / limit, after / before). */
 const ratioRow = (a: ReadonlyArray<Measurement>, b: ReadonlyArray<Measurement>) => {
   const r = (f: (m: Measurement) => number) => summarize(ratios(a.map(f), b.map(f)));
   return { throughput: r((m) => m.perSecond), p50: r((m) => m.p50), p99: r((m) => m.p99), cpu: r((m) => m.cpuUsPerTrip) };
@@ -110,8 +110,8 @@ interface Plan {
 const key = (qos: number, c: number, side: Side) => `${qos}/${c}/${side}`;
 
 /**
- * Both sides, each QoS and concurrency, `plan.runs` times; in each run the two
- * sides back to back, in alternating order. Fresh brokers, service and echo per QoS.
+ * Every side, each QoS and concurrency, `plan.runs` times; in each run the
+ * sides back to back, in rotating order. Fresh brokers and responders per QoS.
  */
 const measureAll = async (
   ctx: Context,
@@ -119,35 +119,34 @@ const measureAll = async (
   qosList: ReadonlyArray<0 | 1>,
   concurrency: ReadonlyArray<number>,
   tcpNoDelay: boolean,
+  sides: ReadonlyArray<Side>,
 ): Promise<Map<string, Measurement[]>> => {
   const results = new Map<string, Measurement[]>();
   for (const qos of qosList) {
-    const [service, limit] = await Promise.all([startMosquitto({ tcpNoDelay }), startMosquitto({ tcpNoDelay })]);
-    const brokers = { service, limit };
+    const brokers = await Promise.all(sides.map(() => startMosquitto({ tcpNoDelay })));
     try {
-      const responders = await startResponders(qos, brokers);
+      const responders = await Promise.all(sides.map((side, i) => startResponder(side, qos, brokers[i] as Broker, ctx.baseline)));
       try {
-        // JIT and connections warm on both sides before anything counts.
-        for (const side of SIDES) await measure(responders[side], Math.max(...concurrency), 0, ctx.quick ? 150 : 1000);
+        // JIT and connections warm on every side before anything counts.
+        for (const r of responders) await measure(r, Math.max(...concurrency), 0, ctx.quick ? 150 : 1000);
         for (let run = 0; run < plan.runs; run++) {
           for (const c of concurrency) {
-            for (const side of interleave(run, 'service' as Side, 'limit' as Side)) {
-              const m = await measure(responders[side], c, plan.warmMs, plan.windowMs);
-              results.set(key(qos, c, side), [...(results.get(key(qos, c, side)) ?? []), m]);
+            for (const r of interleave(run, responders)) {
+              const m = await measure(r, c, plan.warmMs, plan.windowMs);
+              results.set(key(qos, c, r.side), [...(results.get(key(qos, c, r.side)) ?? []), m]);
               await sleep(20);
             }
           }
         }
         ctx.log(`request path: QoS ${qos}${tcpNoDelay ? '' : ' (Mosquitto defaults)'}: ${plan.runs} runs done`);
       } finally {
-        for (const side of SIDES) {
-          for (const q of responders[side].requesters) await q.end();
-          await responders[side].process.stop();
+        for (const r of responders) {
+          for (const q of r.requesters) await q.end();
+          await r.process.stop();
         }
       }
     } finally {
-      await brokers.service.stop();
-      await brokers.limit.stop();
+      for (const b of brokers) await b.stop();
     }
   }
   return results;
@@ -157,21 +156,29 @@ export const requestPath: Bench = {
   id: 'request-path',
   async run(ctx: Context): Promise<Section> {
     const P: Plan = ctx.quick ? { runs: 5, warmMs: 50, windowMs: 100 } : { runs: 9, warmMs: 300, windowMs: 1500 };
-    const results = await measureAll(ctx, P, QOS, CONCURRENCY, true);
+    const before = ctx.baseline;
+    const sides: Side[] = before !== undefined ? ['service', 'before', 'limit'] : ['service', 'limit'];
+    const results = await measureAll(ctx, P, QOS, CONCURRENCY, true, sides);
     // Mosquitto as installed (Nagle on): a QoS 1 round trip waits ~40 ms on the broker; a short pass shows it.
-    const nagle = ctx.quick ? undefined : await measureAll(ctx, { runs: 5, warmMs: 100, windowMs: 1000 }, [1], [1], false);
+    const nagle = ctx.quick ? undefined : await measureAll(ctx, { runs: 5, warmMs: 100, windowMs: 1000 }, [1], [1], false, ['service', 'limit']);
 
     const cells: Cells = [];
     const ratioCells: Cells = [];
+    const beforeCells: Cells = [];
     const targets: Target[] = [];
     for (const qos of QOS) {
       for (const c of CONCURRENCY) {
         const case_ = `QoS ${qos}, ${c} requester${c === 1 ? '' : 's'}`;
         const a = results.get(key(qos, c, 'service')) ?? [];
         const b = results.get(key(qos, c, 'limit')) ?? [];
-        cells.push(...sideCells(case_, a, b));
+        const was = results.get(key(qos, c, 'before')) ?? [];
+        cells.push(...sideCells(case_, before !== undefined ? [['service (after)', a], [`before (${before.short})`, was], ['limit (echo)', b]] : [['service', a], ['limit (echo)', b]]));
         const r = ratioRow(a, b);
         ratioCells.push([case_, r.throughput, r.p50, r.p99, r.cpu]);
+        if (before !== undefined) {
+          const w = ratioRow(a, was);
+          beforeCells.push([case_, w.throughput, w.p50, w.p99, w.cpu]);
+        }
         targets.push(
           { what: `${case_}: throughput, service / limit`, goal: '≥ 0.9', value: fmt(r.throughput.median), met: r.throughput.median >= 0.9 },
           { what: `${case_}: p99 latency, service / limit`, goal: '≤ 1.2', value: fmt(r.p99.median), met: r.p99.median <= 1.2 },
@@ -182,7 +189,7 @@ export const requestPath: Bench = {
     if (nagle !== undefined) {
       const a = nagle.get(key(1, 1, 'service')) ?? [];
       const b = nagle.get(key(1, 1, 'limit')) ?? [];
-      nagleCells.push(...sideCells('QoS 1, 1 requester, Mosquitto defaults', a, b));
+      nagleCells.push(...sideCells('QoS 1, 1 requester, Mosquitto defaults', [['service', a], ['limit (echo)', b]]));
     }
 
     return {
@@ -204,6 +211,13 @@ export const requestPath: Bench = {
           '"µs CPU per trip" is the responder\'s (service or echo) CPU time per round trip; the CPU % columns are shares of one core ' +
           `(this machine has ${cpus().length} cores: requesters, broker and responder share them). ` +
           `${P.runs} runs per cell; ratios are computed run by run (service run i / limit run i) and then summarised.`,
+        ...(before !== undefined
+          ? [
+              `**Before**: the service of commit ${describeBaseline(before)}, built on the side (\`node .tmp/bench-baseline/<sha>/dist/main.js\`), ` +
+                'same config, with a Mosquitto of its own: a third side, measured in every run with the two others, the three in rotating order. ' +
+                '**After** is the service above. The after / before ratios are computed run by run (after run i / before run i), like the others.',
+            ]
+          : []),
       ],
       tables: [
         {
@@ -216,6 +230,15 @@ export const requestPath: Bench = {
           columns: ['case', 'throughput ratio', 'p50 ratio', 'p99 ratio', 'CPU per trip ratio'],
           cells: ratioCells,
         },
+        ...(before !== undefined
+          ? [
+              {
+                caption: `After / before (\`${before.short}\`), run by run: median (min–max). Below 1 is faster for p50, p99 and CPU; above 1 is more throughput.`,
+                columns: ['case', 'throughput after / before', 'p50 after / before', 'p99 after / before', 'CPU per trip after / before'],
+                cells: beforeCells,
+              },
+            ]
+          : []),
         ...(nagleCells.length > 0
           ? [
               {

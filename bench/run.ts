@@ -1,13 +1,16 @@
 /**
- * `npm run bench [-- --quick] [-- --only id,id]`: runs every figure under
- * bench/ and writes docs/benchmarks.md and docs/benchmarks.json. Benchmarks
- * are not tests: nothing here asserts a timing. With --only, the report goes
- * to a temp file instead, so a partial run never replaces the full one.
+ * `npm run bench [-- --quick] [-- --only id,id] [-- --baseline REV]`: runs
+ * every figure under bench/ and writes docs/benchmarks.md and
+ * docs/benchmarks.json. Benchmarks are not tests: nothing here asserts a
+ * timing. With --only, the report goes to a temp file instead, so a partial
+ * run never replaces the full one. With --baseline, commit REV is built on the
+ * side (bench/lib/baseline.ts) and figures 1, 2 and 5 measure it too (before).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { type Baseline, buildBaseline, describeBaseline } from './lib/baseline';
 import type { Bench, Context } from './lib/bench';
 import { machineInfo } from './lib/machine';
 import { cleanupAll, ROOT, stopEverythingOnAbort } from './lib/procs';
@@ -42,30 +45,54 @@ The raw per-run values are in \`docs/benchmarks.json\`, to compare a later run w
 | 5. Start-up | process start to the \`ready\` log line, embedded broker and Mosquitto | < 500 ms |
 `;
 
-const parseArgs = (argv: ReadonlyArray<string>): { quick: boolean; only?: Set<string> } => {
-  const quick = argv.includes('--quick');
-  const i = argv.indexOf('--only');
-  const list = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-  const unknown = argv.filter((a, j) => a !== '--quick' && a !== '--only' && !a.startsWith('--only=') && !(i >= 0 && j === i + 1));
-  if (unknown.length > 0) throw new Error(`unknown arguments: ${unknown.join(' ')} (use --quick, --only id,id)`);
-  if (list === undefined) return { quick };
-  const only = new Set(list.split(','));
+interface Args {
+  readonly quick: boolean;
+  readonly only?: Set<string>;
+  readonly baseline?: string;
+}
+
+const parseArgs = (argv: ReadonlyArray<string>): Args => {
+  let quick = false;
+  let only: Set<string> | undefined;
+  let baseline: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      const v = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (v === undefined || v === '') throw new Error(`${name} needs a value`);
+      return v;
+    };
+    if (arg === '--quick') quick = true;
+    else if (name === '--only') only = new Set(value().split(','));
+    else if (name === '--baseline') baseline = value();
+    else throw new Error(`unknown argument: ${arg} (use --quick, --only id,id, --baseline REV)`);
+  }
   const ids = BENCHES.map((b) => b.id);
-  const bad = [...only].filter((id) => !ids.includes(id));
+  const bad = [...(only ?? [])].filter((id) => !ids.includes(id));
   if (bad.length > 0) throw new Error(`unknown figure ${bad.join(', ')}: the figures are ${ids.join(', ')}`);
-  return { quick, only };
+  return { quick, only, baseline };
 };
+
+/** The intro's paragraph on the before side, with --baseline. */
+const beforeAndAfter = (b: Baseline): string => `
+**Before and after** (\`--baseline ${b.rev}\`): this run also measures commit ${describeBaseline(b)}, built on the side
+(\`git archive\` of its \`src/\`, \`tsconfig.json\` and \`package.json\` into \`.tmp/bench-baseline/${b.sha}/\`, compiled with this repo's
+TypeScript and node_modules), as one more side of figures 1, 2 and 5: **before** is the baseline's code, **after** the code measured here.
+The before side runs within every run, in the same rotating order as the other sides, so the after / before ratios are of the same
+moment's noise, computed run by run and summarised like the others. The targets are about the code measured here only.
+`;
 
 const main = async (): Promise<number> => {
   const args = parseArgs(process.argv.slice(2));
   const removeSignalHandlers = stopEverythingOnAbort();
   const began = performance.now();
-  const ctx: Context = {
-    quick: args.quick,
-    log: (m) => process.stderr.write(`[bench ${((performance.now() - began) / 1000).toFixed(1).padStart(6)} s] ${m}\n`),
-  };
+  const log = (m: string) => process.stderr.write(`[bench ${((performance.now() - began) / 1000).toFixed(1).padStart(6)} s] ${m}\n`);
   const machine = machineInfo();
-  ctx.log(`${args.quick ? 'quick mode' : 'full mode'} on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, Mosquitto ${machine.mosquitto}`);
+  log(`${args.quick ? 'quick mode' : 'full mode'} on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, Mosquitto ${machine.mosquitto}`);
+  const baseline = args.baseline === undefined ? undefined : buildBaseline(args.baseline, log);
+  const ctx: Context = { quick: args.quick, baseline, log };
 
   const sections: Section[] = [];
   const failures: Array<{ id: string; error: string }> = [];
@@ -87,13 +114,14 @@ const main = async (): Promise<number> => {
   writeReport(
     {
       quick: args.quick,
+      baseline,
       date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       durationS: (performance.now() - began) / 1000,
       machine,
       sections,
       failures,
     },
-    INTRO,
+    baseline !== undefined ? `${INTRO}${beforeAndAfter(baseline)}` : INTRO,
     md,
     join(dir, 'benchmarks.json'),
   );

@@ -1,15 +1,16 @@
 /**
- * Figure 5, start-up: from spawning `node dist/main.js` to its `ready` log line.
+ * Figure 5, start-up: from spawning `node dist/main.js` to its `ready` log line;
+ * with --baseline, also the baseline's `dist/main.js` (before).
  */
 import { startMosquitto } from './lib/mosquitto';
 import { freePort } from '../spec/support/ports';
-import { type Bench, type Context } from './lib/bench';
+import { describeBaseline } from './lib/baseline';
+import { type Bench, type Context, interleave } from './lib/bench';
 import { isReadyLine, MAIN, spawnNode, startService } from './lib/procs';
 import { fmt, type Row, type Section } from './lib/report';
-import { summarize } from './lib/stats';
+import { ratios, summarize } from './lib/stats';
 
-const VARIANTS = ['embedded', 'mosquitto', 'node', 'modules'] as const;
-type Variant = (typeof VARIANTS)[number];
+type Variant = 'embedded' | 'mosquitto' | 'node' | 'modules' | 'embedded-before' | 'mosquitto-before';
 
 /** The shipped config.yaml's settings, on the simulated chip. */
 const shipped = (mqtt: object) => ({
@@ -25,12 +26,13 @@ export const startup: Bench = {
   id: 'startup',
   async run(ctx: Context): Promise<Section> {
     const runs = ctx.quick ? 5 : 10;
+    const before = ctx.baseline;
+    const variants: Variant[] = ['embedded', 'mosquitto', 'node', 'modules', ...(before !== undefined ? (['embedded-before', 'mosquitto-before'] as const) : [])];
     const broker = await startMosquitto({ tcpNoDelay: false });
-    const times: Record<Variant, number[]> = { embedded: [], mosquitto: [], node: [], modules: [] };
+    const times = Object.fromEntries(variants.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
     try {
       for (let run = 0; run < runs; run++) {
-        for (let k = 0; k < VARIANTS.length; k++) {
-          const variant = VARIANTS[(k + run) % VARIANTS.length] as Variant;
+        for (const variant of interleave(run, variants)) {
           if (variant === 'node' || variant === 'modules') {
             // Floors: a bare Node.js printing one line; the service loading all its modules, then printing its usage.
             const args = variant === 'node' ? ['-e', 'console.log("ready")'] : [MAIN, '--help'];
@@ -40,8 +42,8 @@ export const startup: Bench = {
             await node.exited;
             continue;
           }
-          const mqtt = variant === 'embedded' ? { url: 'embedded', port: await freePort() } : { url: broker.url };
-          const service = startService(shipped(mqtt), { LOG_LEVEL: 'info' });
+          const mqtt = variant.startsWith('embedded') ? { url: 'embedded', port: await freePort() } : { url: broker.url };
+          const service = startService(shipped(mqtt), { LOG_LEVEL: 'info' }, [], variant.endsWith('-before') ? before?.main : undefined);
           try {
             const { at } = await service.line(isReadyLine);
             times[variant].push(at - service.spawnedAt);
@@ -71,9 +73,31 @@ export const startup: Bench = {
           'with SIGTERM and waited for. Two floors, measured the same way to their first line: a bare Node.js printing one line, and ' +
           '`node dist/main.js --help`, which loads every module of the service (main.ts imports them all, the embedded broker\'s too) ' +
           'and prints its usage. Start to ready minus the second floor is reading the config, opening the driver, connecting and subscribing. ' +
-          `${runs} runs, the four in rotating order.`,
+          `${runs} runs, the ${before !== undefined ? 'six' : 'four'} in rotating order.`,
+        ...(before !== undefined
+          ? [
+              `**Before**: the same two starts with the service of commit ${describeBaseline(before)}, built on the side ` +
+                '(`node .tmp/bench-baseline/<sha>/dist/main.js`), in every run with the four others; **after** is the service above. ' +
+                'After / before is computed run by run.',
+            ]
+          : []),
       ],
-      tables: [{ rows }],
+      tables: [
+        { rows },
+        ...(before !== undefined
+          ? [
+              {
+                caption: `Before (\`${before.short}\`), and after / before run by run:`,
+                rows: [
+                  { label: `before (${before.short}), embedded broker`, unit: 'ms', summary: summarize(times['embedded-before']) },
+                  { label: `before (${before.short}), Mosquitto`, unit: 'ms', summary: summarize(times['mosquitto-before']) },
+                  { label: 'start to ready after / before, embedded broker', unit: '×', summary: summarize(ratios(times.embedded, times['embedded-before'])) },
+                  { label: 'start to ready after / before, Mosquitto', unit: '×', summary: summarize(ratios(times.mosquitto, times['mosquitto-before'])) },
+                ],
+              },
+            ]
+          : []),
+      ],
       targets: (['embedded', 'mosquitto'] as const).map((v, i) => ({
         what: `start to ready, ${v === 'embedded' ? 'embedded broker' : 'Mosquitto'}`,
         goal: '< 500 ms',

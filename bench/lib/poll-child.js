@@ -1,9 +1,10 @@
 // One poll-cost measurement in a fresh process (figure 2). Usage:
-//   node poll-child.js '{"driver":"sim"|"libgpiod","pins":8,"periodMs":1,"side":"rxjs"|"bare"|"floor","warmMs":300,"windowMs":2000,"toggle":false}'
+//   node poll-child.js '{"driver":"sim"|"libgpiod","pins":8,"periodMs":1,"side":"rxjs"|"bare"|"floor"|"before","warmMs":300,"windowMs":2000,"toggle":false}'
 // Builds the driver from dist/, polls `pins` inputs every `periodMs` either
 // through the service's pollInputs (rxjs) or a bare setInterval loop (bare),
 // or only ticks an empty setInterval (floor: what the timer itself costs),
-// and prints one JSON line: ticks, CPU µs and wall µs over the window.
+// or through the pollInputs of `baselineDist` (before: an earlier commit's
+// build, same driver), and prints one JSON line: ticks, CPU µs and wall µs over the window.
 // libgpiod needs the stand-in's env (LD_LIBRARY_PATH) when node starts.
 'use strict';
 const { join } = require('node:path');
@@ -40,9 +41,9 @@ const consume = (o) => {
   sink += o.pin ?? 1;
 };
 let stop;
-if (opts.side === 'rxjs') {
+if (opts.side === 'rxjs' || opts.side === 'before') {
   const { timer } = require('rxjs');
-  const { pollInputs } = require(join(dist, 'streams', 'inputs.js'));
+  const { pollInputs } = require(join(opts.side === 'before' ? opts.baselineDist : dist, 'streams', 'inputs.js'));
   const sub = pollInputs(timer(0, opts.periodMs), { driver, thing: 't' }).subscribe(consume);
   stop = () => sub.unsubscribe();
 } else if (opts.side === 'floor') {

@@ -115,13 +115,16 @@ export interface ServiceHandle extends Child {
   readonly configFile: string;
 }
 
-/** `node [nodeArgs] dist/main.js --config FILE` with `config` written to a temp file (removed on stop). */
-export const startService = (config: object, env: Record<string, string | undefined> = {}, nodeArgs: string[] = []): ServiceHandle => {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} does not exist: run npm run build first`);
+/**
+ * `node [nodeArgs] dist/main.js --config FILE` with `config` written to a temp file (removed on stop);
+ * `main`: another build's main.js (the baseline's).
+ */
+export const startService = (config: object, env: Record<string, string | undefined> = {}, nodeArgs: string[] = [], main = MAIN): ServiceHandle => {
+  if (!existsSync(main)) throw new Error(`${main} does not exist: run npm run build first`);
   const dir = mkdtempSync(join(tmpdir(), 'gpio-bench-'));
   const configFile = join(dir, 'config.yaml');
   writeFileSync(configFile, stringify(config));
-  const child = spawnNode([...nodeArgs, MAIN, '--config', configFile], env, 'service');
+  const child = spawnNode([...nodeArgs, main, '--config', configFile], env, main === MAIN ? 'service' : `service ${main}`);
   const stop = child.stop;
   const service: ServiceHandle = {
     ...child,
