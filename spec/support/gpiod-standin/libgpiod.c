@@ -877,30 +877,28 @@ static bool bulk_same_chip(struct gpiod_line_bulk *bulk)
 	return true;
 }
 
-static bool bulk_all_requested(struct gpiod_line_bulk *bulk)
+/* Every line of the bulk in `state`, or errno `err` (libgpiod 1.6: EPERM unrequested, EBUSY not free). */
+static bool bulk_all_in(struct gpiod_line_bulk *bulk, int state, int err)
 {
 	unsigned int i;
 
 	for (i = 0; i < bulk->num_lines; i++) {
-		if (bulk->lines[i]->state != LINE_REQUESTED_VALUES) {
-			errno = EPERM;
+		if ((int)bulk->lines[i]->state != state) {
+			errno = err;
 			return false;
 		}
 	}
 	return true;
 }
 
+static bool bulk_all_requested(struct gpiod_line_bulk *bulk)
+{
+	return bulk_all_in(bulk, LINE_REQUESTED_VALUES, EPERM);
+}
+
 static bool bulk_all_free(struct gpiod_line_bulk *bulk)
 {
-	unsigned int i;
-
-	for (i = 0; i < bulk->num_lines; i++) {
-		if (bulk->lines[i]->state != LINE_FREE) {
-			errno = EBUSY;
-			return false;
-		}
-	}
-	return true;
+	return bulk_all_in(bulk, LINE_FREE, EBUSY);
 }
 
 /* ---------------------------------------------------------------------- */
