@@ -40,5 +40,3 @@ export const requestTopicParser = (thing: string): ((topic: string) => RequestTo
       : undefined;
   };
 };
-
-export const parseRequestTopic = (thing: string, topic: string): RequestTopic | undefined => requestTopicParser(thing)(topic);

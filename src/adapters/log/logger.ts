@@ -35,12 +35,3 @@ export const createLogger = (
   };
   return make(options.component ?? 'main');
 };
-
-/** A logger that drops everything: the default for embedded use. */
-export const silentLogger: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => silentLogger,
-};
