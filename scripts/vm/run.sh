@@ -1,0 +1,113 @@
+#!/bin/sh
+# Runs a command as root in a throwaway virtual machine with a real Linux
+# kernel and the kernel's gpio-sim, and exits with the command's status.
+#
+#   scripts/vm/run.sh [--chip LABEL:LINES]... [--cwd DIR] [--root DIR]
+#                     [--mem MB] [--cpus N] [--timeout S] -- COMMAND [ARG]...
+#
+# The guest sees the host's root file system (or --root DIR) read-only under a
+# tmpfs overlay: whatever is installed on the host runs there, and whatever
+# the command writes outside --cwd is thrown away. --cwd (default: the current
+# directory) is shared read-write at the same path, and the command runs
+# there. Each --chip becomes a live gpio-sim chip (/dev/gpiochipN, that label,
+# that many lines) before the command starts. Exit status: the command's; 125
+# when the VM could not run it, 124 after --timeout (default 1800 s).
+# See scripts/vm/README.md.
+set -eu
+say() { echo "vm: $*" >&2; }
+here=$(cd "$(dirname "$0")" && pwd)
+
+chips=""
+cwd=$(pwd)
+root=/
+mem=${RPI_GPIO_VM_MEM:-2048}
+cpus=${RPI_GPIO_VM_CPUS:-1}
+limit=${RPI_GPIO_VM_TIMEOUT:-1800}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --chip) chips="$chips $2"; shift 2 ;;
+    --cwd) cwd=$(cd "$2" && pwd); shift 2 ;;
+    --root) root=$(cd "$2" && pwd); shift 2 ;;
+    --mem) mem=$2; shift 2 ;;
+    --cpus) cpus=$2; shift 2 ;;
+    --timeout) limit=$2; shift 2 ;;
+    --) shift; break ;;
+    *) say "unknown option $1 (usage: scripts/vm/run.sh [--chip LABEL:LINES]... [--cwd DIR] [--root DIR] -- COMMAND...)"; exit 125 ;;
+  esac
+done
+[ $# -gt 0 ] || { say "no command given"; exit 125; }
+for c in $chips; do
+  case "$c" in *:*[!0-9]* | *: | :*) say "--chip $c: expected LABEL:LINES, for example pinctrl-bcm2711:58"; exit 125 ;; esac
+done
+
+set +e
+kernel=$("$here/prepare.sh")
+prepared=$?
+set -e
+[ "$prepared" = 0 ] || exit "$prepared"
+kernel=$(echo "$kernel" | tail -n 1)
+
+ctl=$(mktemp -d)
+trap 'rm -rf "$ctl"' EXIT
+chmod 755 "$ctl"
+echo "$cwd" >"$ctl/workdir"
+quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+{
+  echo 'set -e'
+  echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb RPI_GPIO_VM=1'
+  # What the host's caller passed down (CI, test settings), never the host's whole environment.
+  for v in CI LOG_LEVEL GPIO_HARDWARE_SUITE NODE_OPTIONS $(echo "${RPI_GPIO_VM_ENV:-}" | tr ',' ' '); do
+    eval "isset=\${$v+x}"
+    [ -z "$isset" ] || echo "export $v=$(eval quote "\"\${$v}\"")"
+  done
+  echo 'echo "vm: Linux $(uname -r) ($(uname -v | cut -c1-40)), $(nproc) CPU, $(free -m | awk "/Mem:/ {print \$2}") MiB"'
+  n=0
+  for c in $chips; do
+    label=${c%:*}
+    lines=${c##*:}
+    d=/sys/kernel/config/gpio-sim/vm-chip$n
+    echo "mkdir $d $d/gpio-bank0"
+    echo "echo $lines >$d/gpio-bank0/num_lines"
+    echo "printf %s $(quote "$label") >$d/gpio-bank0/label"
+    echo "echo 1 >$d/live"
+    echo "echo \"vm: chip \$(cat $d/gpio-bank0/chip_name) (\$(cat $d/gpio-bank0/label), $lines lines) on gpio-sim\""
+    n=$((n + 1))
+  done
+  echo 'set +e'
+  echo "cd $(quote "$cwd")"
+  printf 'exec'
+  for a in "$@"; do printf ' %s' "$(quote "$a")"; done
+  echo
+} >"$ctl/stage2.sh"
+
+# KVM where it really works (a paravirtual /dev/kvm may not run a guest: that
+# is probed once and remembered), else TCG: plain emulation, 10-50x slower.
+accel=tcg
+probe="$(dirname "$kernel")/kvm-works"
+if [ "${RPI_GPIO_VM_ACCEL:-auto}" = kvm ] || { [ "${RPI_GPIO_VM_ACCEL:-auto}" = auto ] && [ -w /dev/kvm ]; }; then
+  if [ ! -f "$probe" ]; then
+    say "probing KVM"
+    if RPI_GPIO_VM_ACCEL=kvm-probe RPI_GPIO_VM_TIMEOUT=60 "$0" --cwd / -- true >/dev/null 2>&1; then echo yes >"$probe"; else echo no >"$probe"; fi
+  fi
+  [ "$(cat "$probe")" = yes ] && accel=kvm
+fi
+[ "${RPI_GPIO_VM_ACCEL:-auto}" = kvm-probe ] && accel=kvm
+if [ "$accel" = kvm ]; then cpu=host; else cpu=max; fi
+say "booting $(basename "$kernel") under $accel ($cpus CPU, $mem MiB)"
+
+fs() { echo "local,path=$1,mount_tag=$2,security_model=passthrough,multidevs=remap$3"; }
+set +e
+timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
+  -machine pc,accel="$accel" -cpu "$cpu" -m "$mem" -smp "$cpus" \
+  -nodefaults -no-user-config -display none -nic none -no-reboot \
+  -kernel "$kernel/vmlinuz" -initrd "$kernel/initrd.img" \
+  -append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init" \
+  -chardev stdio,id=console,signal=off -serial chardev:console \
+  -virtfs "$(fs "$root" hostroot ,readonly=on)" \
+  -virtfs "$(fs "$ctl" vmctl '')" \
+  -virtfs "$(fs "$cwd" vmwork '')" </dev/null
+qemu=$?
+set -e
+if [ "$qemu" = 124 ]; then say "timed out after $limit s"; exit 124; fi
+if [ ! -f "$ctl/status" ]; then say "the VM stopped without running the command to its end (QEMU exit status $qemu)"; exit 125; fi
+exit "$(cat "$ctl/status")"
