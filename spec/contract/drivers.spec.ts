@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as E from 'fp-ts/Either';
 import { openSimDriver } from '../../src/adapters/gpio/sim';
 import type { DriverError, SimulatedGpio } from '../../src/adapters/gpio/driver';
@@ -104,13 +105,15 @@ const kernelChip = async (): Promise<HostedChip> => {
   return { env: {}, chip: s.label, drive: (pin, level) => s.drive(pin, level), level: (pin) => s.level(pin) };
 };
 
-const harnesses: Array<[string, () => Harness]> = [
-  ['sim', simHarness],
-  ['libgpiod (node-libgpiod over the stand-in libgpiod.so.2)', () => hostedHarness(standinChip)],
-  ...(process.env.GPIO_HARDWARE_SUITE === 'gpio-sim'
-    ? [['libgpiod on the kernel gpio-sim', () => hostedHarness(kernelChip)] as [string, () => Harness]]
-    : []),
-];
+// `npm test` runs the contract on the simulated chip and the stand-in; `npm run
+// test:hardware` (GPIO_HARDWARE_SUITE=gpio-sim) runs it on the real kernel.
+const harnesses: Array<[string, () => Harness]> =
+  process.env.GPIO_HARDWARE_SUITE === 'gpio-sim'
+    ? [[`libgpiod on the kernel gpio-sim (Linux ${os.release()}, a 58-line chip labelled rpi-gpio-contract)`, () => hostedHarness(kernelChip)]]
+    : [
+        ['sim', simHarness],
+        ['libgpiod (node-libgpiod over the stand-in libgpiod.so.2)', () => hostedHarness(standinChip)],
+      ];
 
 const input = (pin: number, bias: 'as-is' | 'pull-up' | 'pull-down' = 'as-is', activeLow = false): PinSpec => ({ pin, direction: 'input', bias, activeLow });
 const output = (pin: number, initial: 'keep' | Level = 'keep', activeLow = false): PinSpec => ({ pin, direction: 'output', initial, activeLow });
@@ -132,6 +135,14 @@ describe.each(harnesses)('GPIO driver contract: %s', (_name, make) => {
     await g.drive(6, 1);
     await g.drive(5, 0);
     expect(right(await g.readInputs())).toEqual([0, 1, 1, 0, 1]);
+  });
+
+  it('pulls an undriven input to its bias when it requests it, and leaves one without bias at its level', async () => {
+    const g = make();
+    // Lines 6, 7 and 13 were left high (by a pull or an earlier holder); 5 and 12 low.
+    right(await g.open([input(5, 'pull-up'), input(6, 'pull-down'), input(7), input(12, 'pull-up', true), input(13)], { 6: 1, 7: 1, 13: 1 }));
+    expect(right(await g.readInputs())).toEqual([1, 0, 1, 0, 1]);
+    expect([await g.lineLevel(5), await g.lineLevel(6), await g.lineLevel(12)]).toEqual([1, 0, 1]);
   });
 
   it('reads an active-low input inverted', async () => {
@@ -161,6 +172,10 @@ describe.each(harnesses)('GPIO driver contract: %s', (_name, make) => {
     expect(await g.write(8, 0)).toEqual(E.right(0));
     expect(right(await g.read(8))).toBe(0);
     expect(await g.lineLevel(8)).toBe(0);
+    // What pulls on a line from outside does not move an output its holder drives.
+    await g.drive(8, 1);
+    expect(await g.lineLevel(8)).toBe(0);
+    expect(right(await g.read(8))).toBe(0);
   });
 
   it('refuses, as a value, to write an input or to touch a pin it did not request', async () => {

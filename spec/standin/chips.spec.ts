@@ -131,8 +131,8 @@ describe('chips', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe('"EBADF"');
     expect(r.stderr).toContain('gpiod_line_get_value() on line 3 of gpiochip0 after its chip was closed');
-    // Closing the chip released the line, as closing its fd does.
-    expect(s.line('gpiochip0', 3)).toMatchObject({ requested: false, releases: 1, level: 1 });
+    // Closing the chip released the line, as closing its fd does: no longer driven, it is back at its pull.
+    expect(s.line('gpiochip0', 3)).toMatchObject({ requested: false, releases: 1, level: 0 });
     expect(s.events().map((e) => e.split(' ')[0])).toEqual(['request', 'release', 'use-after-close']);
     expect(s.events()[2]).toMatch(/^use-after-close fn=gpiod_line_get_value chip=gpiochip0 offset=3 pid=\d+$/);
   });

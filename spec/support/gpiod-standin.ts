@@ -74,7 +74,7 @@ const NAME_LEN = 32;
 const Header = { chips: 12, chipSize: 16, lineSize: 20, bulkCalls: 24, bulkLines: 32, singleCalls: 40 } as const;
 const Chip = { name: 0, label: 32, lines: 64, denied: 68, bias: 69 } as const;
 const Line = {
-  level: 0, requested: 1, reqType: 2, isOut: 3, defaultValue: 4, flags: 8, ownerPid: 12, handle: 16,
+  level: 0, requested: 1, reqType: 2, isOut: 3, defaultValue: 4, pull: 5, flags: 8, ownerPid: 12, handle: 16,
   requests: 20, releases: 24, fault: 28, reads: 32, writes: 40, name: 48, consumer: 80,
 } as const;
 
@@ -265,9 +265,18 @@ export class GpiodStandin {
     return Array.from({ length: spec.lines }, (_, offset) => this.line(chip, offset));
   }
 
-  /** Sets a line's physical level from outside, as a button or sensor would (one byte, seen at once). */
+  /**
+   * Sets a line's level from outside, as a button, a sensor or gpio-sim's
+   * `pull` attribute would: the line's pull, and its level unless it is a
+   * requested output, whose level its holder drives (one byte each, seen at once).
+   */
   setLevel(chip: string, offset: number, level: 0 | 1): void {
-    fs.writeSync(this.fd, Buffer.from([level ? 1 : 0]), 0, 1, this.lineAt(chip, offset) + Line.level);
+    const at = this.lineAt(chip, offset);
+    const byte = Buffer.from([level ? 1 : 0]);
+    fs.writeSync(this.fd, byte, 0, 1, at + Line.pull);
+    const state = Buffer.alloc(4);
+    fs.readSync(this.fd, state, 0, 4, at);
+    if (!(state[Line.requested] !== 0 && state[Line.isOut] !== 0)) fs.writeSync(this.fd, byte, 0, 1, at + Line.level);
   }
 
   /**

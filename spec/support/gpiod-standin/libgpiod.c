@@ -59,7 +59,9 @@ struct st_line {
 	uint8_t req_type;	/* GPIOD_LINE_REQUEST_DIRECTION_* of the last request, 0 = none */
 	uint8_t is_out;		/* the kernel's direction: 1 = output */
 	uint8_t default_value;	/* logical default of the last output request */
-	uint8_t reserved0[3];
+	uint8_t pull;		/* the level when nothing drives the line: set from
+				 * outside (setLevel) or by a request's bias, as gpio-sim's pull */
+	uint8_t reserved0[2];
 	uint32_t flags;		/* GPIOD_LINE_REQUEST_FLAG_* of the last request */
 	int32_t owner_pid;	/* process of the last request (kept after release) */
 	uint32_t handle;	/* request handle id of the last request */
@@ -999,6 +1001,13 @@ static struct handle *kernel_request(struct gpiod_line_bulk *bulk,
 		rec->flags = flags;
 		memset(rec->consumer, 0, ST_NAME_LEN);
 		strcpy(rec->consumer, consumer);
+		/* A bias is the line's pull from now on (gpio-sim: the pull
+		 * attribute); it moves the level of a line nobody drives. */
+		if (flags & (GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP | GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_DOWN)) {
+			rec->pull = !!(flags & GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP);
+			if (type != GPIOD_LINE_REQUEST_DIRECTION_OUTPUT)
+				__atomic_store_n(&rec->level, rec->pull, __ATOMIC_RELAXED);
+		}
 		if (type == GPIOD_LINE_REQUEST_DIRECTION_OUTPUT) {
 			/* Drives the line at once: logical default, physical level. */
 			rec->default_value = default_vals ? !!default_vals[i] : 0;
@@ -1047,6 +1056,9 @@ static void kernel_release(struct handle *h)
 			continue;
 		__atomic_store_n(&rec->requested, 0, __ATOMIC_RELEASE);
 		memset(rec->consumer, 0, ST_NAME_LEN);
+		/* Nothing drives a free line: it falls back to its pull (gpio-sim's
+		 * gpio_sim_free()), so an output left at 1 reads 0 on a pull-down. */
+		__atomic_store_n(&rec->level, rec->pull, __ATOMIC_RELAXED);
 		rec->releases++;
 		log_event(chip->st.path, "release chip=%s offset=%u handle=%u pid=%d",
 			  chip->name, h->offsets[i], h->id, (int)pid);
