@@ -5,7 +5,7 @@
 const { createInterface } = require('node:readline');
 const { join } = require('node:path');
 
-const dist = join(__dirname, '..', '..', 'dist', 'adapters', 'gpio');
+const dist = join(process.env.RPI_GPIO_DIST || join(__dirname, '..', '..', 'dist'), 'adapters', 'gpio');
 const { openLibgpiodDriver } = require(join(dist, 'libgpiod', 'driver.js'));
 const { openSimDriver } = require(join(dist, 'sim.js'));
 

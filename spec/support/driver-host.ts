@@ -5,7 +5,8 @@ import { createInterface } from 'node:readline';
 import { Order, track, untrack } from './cleanup';
 
 const HOST = join(__dirname, 'driver-host-process.js');
-const DIST = join(__dirname, '..', '..', 'dist', 'adapters', 'gpio', 'libgpiod', 'driver.js');
+/** The built service; RPI_GPIO_DIST points at another build (test:hardware's deliberately broken one). */
+const DIST = join(process.env.RPI_GPIO_DIST ?? join(__dirname, '..', '..', 'dist'), 'adapters', 'gpio', 'libgpiod', 'driver.js');
 
 /**
  * A GPIO driver from dist/ running in a child process (see driver-host-process.js):

@@ -49,11 +49,62 @@ export class KernelGpioSim {
     return readFileSync(join(this.sysfs, `sim_gpio${offset}`, 'value'), 'utf8').trim() === '1' ? 1 : 0;
   }
 
+  /** The kernel's global number of a line, as gpiolib's trace events name it (from debugfs). */
+  globalNumber(offset: number): number {
+    const table = readFileSync('/sys/kernel/debug/gpio', 'utf8');
+    const m = new RegExp(`^${this.chipName}: GPIOs (\\d+)-`, 'm').exec(table);
+    if (!m) throw new Error(`${this.chipName} is not in /sys/kernel/debug/gpio (debugfs not mounted?)`);
+    return Number(m[1]) + offset;
+  }
+
   dispose(): void {
     writeFileSync(join(this.device, 'live'), '0');
     for (const entry of readdirSync(this.device)) {
       if (entry.startsWith('gpio-bank')) rmdirSync(join(this.device, entry));
     }
     rmdirSync(this.device);
+  }
+}
+
+const TRACEFS = '/sys/kernel/tracing';
+
+/** One gpiolib trace event: a line's direction set, or its value got or set. */
+export interface GpioTraceEvent {
+  /** The kernel's global GPIO number (see KernelGpioSim.globalNumber). */
+  gpio: number;
+  what: 'in' | 'out' | 'get' | 'set';
+  /** The value got or set (direction events: undefined). */
+  value?: 0 | 1;
+}
+
+/**
+ * gpiolib's own trace events (events/gpio: gpio_direction, gpio_value), the
+ * kernel's record of every direction change and every value it set: how a
+ * test proves that a line never glitched, which no sampling of its level can.
+ */
+export class GpioTrace {
+  private constructor() {}
+
+  /** Clears the trace buffer and turns gpiolib's events on. */
+  static start(): GpioTrace {
+    if (!existsSync(join(TRACEFS, 'events', 'gpio', 'enable'))) throw new Error(`${TRACEFS}/events/gpio is missing: tracefs is not mounted or the kernel has no gpio tracepoints`);
+    writeFileSync(join(TRACEFS, 'trace'), '');
+    writeFileSync(join(TRACEFS, 'events', 'gpio', 'enable'), '1');
+    return new GpioTrace();
+  }
+
+  events(): GpioTraceEvent[] {
+    const out: GpioTraceEvent[] = [];
+    for (const line of readFileSync(join(TRACEFS, 'trace'), 'utf8').split('\n')) {
+      const dir = /gpio_direction: (\d+) +(in|out) \(0\)/.exec(line);
+      if (dir) out.push({ gpio: Number(dir[1]), what: dir[2] as 'in' | 'out' });
+      const val = /gpio_value: (\d+) (get|set) (\d)/.exec(line);
+      if (val) out.push({ gpio: Number(val[1]), what: val[2] as 'get' | 'set', value: val[3] === '1' ? 1 : 0 });
+    }
+    return out;
+  }
+
+  stop(): void {
+    writeFileSync(join(TRACEFS, 'events', 'gpio', 'enable'), '0');
   }
 }

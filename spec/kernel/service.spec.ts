@@ -1,0 +1,189 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { TestClient } from '../support/client';
+import { cleanupAll, Order, track } from '../support/cleanup';
+import { expectError, read, request } from '../support/config';
+import { gpioSimUnavailable, GpioTrace, KernelGpioSim } from '../support/gpio-sim';
+import { Mosquitto } from '../support/mosquitto';
+import { Service } from '../support/service';
+
+// The built service (node dist/main.js, gpio.driver: libgpiod) on the real
+// kernel: a gpio-sim chip labelled as a Pi 4's header chip, the system's
+// libgpiod 1.6, a real Mosquitto. Inputs are driven through the sim's `pull`,
+// outputs read from its `value`, and gpiolib's trace events prove what the
+// kernel was asked to do. Runs under `npm run test:hardware` (in a VM where
+// the host kernel has no gpio-sim); spec/kernel is not part of `npm test`.
+const why = gpioSimUnavailable();
+if (why !== undefined) throw new Error(`the kernel suite cannot run here: ${why}`);
+
+// Sized for a VM under plain emulation, where node runs 10-50 times slower.
+jest.setTimeout(180_000);
+const READY_MS = 90_000;
+const ANSWER_MS = 30_000;
+afterEach(cleanupAll);
+
+const THING = 'hw';
+const LABEL = 'pinctrl-bcm2711';
+
+const newChip = (): KernelGpioSim => {
+  const chip = KernelGpioSim.create(LABEL, 58);
+  track(chip, Order.Broker, async () => chip.dispose());
+  return chip;
+};
+
+const config = (port: number, extra: Record<string, unknown> = {}) => ({
+  thingName: THING,
+  InputGpios: '5,6U,7D',
+  OutputGpios: '8H,9,10,27L',
+  pins: [
+    { pin: 17, direction: 'input', bias: 'pull-up', activeLow: true },
+    { pin: 22, direction: 'output', initial: 'high', activeLow: true },
+  ],
+  InputPollPeriod: 20,
+  mqtt: { url: `mqtt://127.0.0.1:${port}` },
+  gpio: { driver: 'libgpiod' },
+  ...extra,
+});
+
+/** gpioinfo's view of one line: consumer, direction and the flags in brackets. */
+const gpioinfo = (chip: string, offset: number): string => {
+  const out = execFileSync('gpioinfo', [chip], { encoding: 'utf8' });
+  const line = out.split('\n').find((l) => new RegExp(`^\\s*line\\s+${offset}:`).test(l));
+  if (line === undefined) throw new Error(`gpioinfo ${chip} shows no line ${offset}:\n${out}`);
+  return line.replace(/^\s*line\s+\d+:\s*/, '').replace(/\s+/g, ' ').trim();
+};
+
+const firstStates = async (client: TestClient, pins: number[]): Promise<Record<number, string>> => {
+  const seen: Record<number, string> = {};
+  for (const pin of pins) seen[pin] = (await client.until(`gpio/${THING}/${pin}/state`, () => true, ANSWER_MS)).payload;
+  return seen;
+};
+
+const until = (client: TestClient, pin: number, payload: string) =>
+  client.until(`gpio/${THING}/${pin}/state`, (m) => m.payload === payload, ANSWER_MS);
+
+describe(`the service on the kernel's gpio-sim (Linux ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}, a 58-line chip labelled ${LABEL})`, () => {
+  it('starts every line as configured, without a glitch on the outputs that keep their level, and publishes each first level', async () => {
+    const chip = newChip();
+    const broker = await Mosquitto.start();
+    // Before the service starts: line 5 (an input without bias) and line 9 (an
+    // output without an initial level) are high; 10 is low.
+    chip.drive(5, 1);
+    chip.drive(9, 1);
+    const trace = GpioTrace.start();
+    track(trace, Order.Broker, async () => trace.stop());
+    const client = await TestClient.connect(`mqtt://127.0.0.1:${broker.port}`);
+    await client.subscribe([`gpio/${THING}/+/state`, `gpio/${THING}/error`]);
+    const service = await Service.start(config(broker.port));
+    const ready = await service.ready(READY_MS);
+    expect(ready).toMatchObject({ driver: 'libgpiod', chip: `${chip.chipName} (${LABEL})` });
+
+    expect(await firstStates(client, [5, 6, 7, 17, 8, 9, 10, 27, 22])).toEqual({
+      5: '1', // as it was
+      6: '1', // pulled up by its bias
+      7: '0', // pulled down
+      17: '0', // pulled up, active-low
+      8: '1',
+      9: '1', // kept
+      10: '0', // kept
+      27: '0',
+      22: '1', // high, active-low: the line is low
+    });
+    expect([8, 9, 10, 27, 22].map((p) => [p, chip.level(p)])).toEqual([[8, 1], [9, 1], [10, 0], [27, 0], [22, 0]]);
+
+    // What the kernel shows users (the README's "check the wiring").
+    const info = (p: number) => gpioinfo(chip.chipName, p);
+    expect(info(5)).toMatch(/"rpi-gpio-connector" input active-high \[used\]$/);
+    expect(info(6)).toMatch(/"rpi-gpio-connector" input active-high \[used pull-up\]$/);
+    expect(info(7)).toMatch(/"rpi-gpio-connector" input active-high \[used pull-down\]$/);
+    expect(info(17)).toMatch(/"rpi-gpio-connector" input active-low \[used pull-up\]$/);
+    expect(info(9)).toMatch(/"rpi-gpio-connector" output active-high \[used\]$/);
+    expect(info(22)).toMatch(/"rpi-gpio-connector" output active-low \[used\]$/);
+
+    // The kept outputs were never made inputs and never driven to the other level.
+    const events = trace.events();
+    const of = (offset: number) => events.filter((e) => e.gpio === chip.globalNumber(offset));
+    expect(of(9).filter((e) => e.what === 'in' || (e.what === 'set' && e.value === 0))).toEqual([]);
+    expect(of(10).filter((e) => e.what === 'in' || (e.what === 'set' && e.value === 1))).toEqual([]);
+    expect(of(9)).toContainEqual({ gpio: chip.globalNumber(9), what: 'out' });
+    // An output with a level is set to it, never to the other one.
+    expect(of(8).filter((e) => e.what === 'set')).toEqual([{ gpio: chip.globalNumber(8), what: 'set', value: 1 }]);
+  });
+
+  it('publishes input changes, one bulk read for all inputs, and answers reads and writes on the real lines', async () => {
+    const chip = newChip();
+    const broker = await Mosquitto.start();
+    const client = await TestClient.connect(`mqtt://127.0.0.1:${broker.port}`);
+    await client.subscribe([`gpio/${THING}/+/state`, `gpio/${THING}/error`]);
+    const service = await Service.start(config(broker.port));
+    await service.ready(READY_MS);
+    await firstStates(client, [5, 6, 7, 17]);
+
+    // Pulls set after the service requested its lines (a bias request sets the sim's pull).
+    chip.drive(5, 1);
+    expect((await until(client, 5, '1')).payload).toBe('1');
+    chip.drive(17, 0); // active-low: a pressed button to ground reads 1
+    expect((await until(client, 17, '1')).payload).toBe('1');
+    // Three inputs in two bulks (no bias; pull-up; pull-down) change together.
+    chip.drive(5, 0);
+    chip.drive(6, 0);
+    chip.drive(7, 1);
+    await Promise.all([until(client, 5, '0'), until(client, 6, '0'), until(client, 7, '1')]);
+
+    expect(await read(client, 7, THING)).toBe('1');
+    expect(await read(client, 17, THING)).toBe('1');
+    expect((await request(client, `gpio/${THING}/9/write`, '1', `gpio/${THING}/9/state`, ANSWER_MS)).payload).toBe('1');
+    expect(chip.level(9)).toBe(1);
+    expect((await request(client, `gpio/${THING}/8/write`, '0', `gpio/${THING}/8/state`, ANSWER_MS)).payload).toBe('0');
+    expect(chip.level(8)).toBe(0);
+    expect((await request(client, `gpio/${THING}/22/write`, '0', `gpio/${THING}/22/state`, ANSWER_MS)).payload).toBe('0');
+    expect(chip.level(22)).toBe(1); // active-low
+    expect(await read(client, 22, THING)).toBe('0');
+    expect(await expectError(client, `gpio/${THING}/6/write`, '1', THING)).toMatchObject({ error: 'Invalid GPIO operation' });
+  });
+
+  it('releases every line when stopped with SIGTERM', async () => {
+    const chip = newChip();
+    const broker = await Mosquitto.start();
+    const service = await Service.start(config(broker.port));
+    await service.ready(READY_MS);
+    expect(gpioinfo(chip.chipName, 8)).toContain('"rpi-gpio-connector"');
+    service.kill('SIGTERM');
+    expect(await service.waitForExit(60_000)).toEqual({ code: 0, signal: null });
+    for (const p of [5, 6, 7, 17, 8, 9, 10, 27, 22]) expect([p, gpioinfo(chip.chipName, p)]).toEqual([p, expect.stringMatching(/unused/)]);
+    // No longer driven, an output falls back to its pull (down): the kernel drives a line only while it is held.
+    expect(chip.level(8)).toBe(0);
+  });
+
+  describe('start-up errors the kernel produces', () => {
+    const stopsWith = async (message: RegExp | string, extra: Record<string, unknown>, chip: KernelGpioSim) => {
+      const broker = await Mosquitto.start();
+      const service = await Service.start(config(broker.port, extra));
+      const exit = await service.waitForExit(READY_MS);
+      expect({ exit, stderr: service.stderr }).toEqual({ exit: { code: 1, signal: null }, stderr: typeof message === 'string' ? expect.stringContaining(message) : expect.stringMatching(message) });
+      expect(service.logs.some((l) => l['msg'] === 'ready')).toBe(false);
+      // Nothing of ours is left requested.
+      for (const p of [5, 6, 7, 17, 8, 9, 10, 22]) expect([p, gpioinfo(chip.chipName, p)]).toEqual([p, expect.not.stringContaining('rpi-gpio-connector')]);
+    };
+
+    it('a line held by another program: names it', async () => {
+      const chip = newChip();
+      const holder = spawn('gpiomon', [chip.chipName, '27'], { stdio: 'ignore' });
+      track(holder, Order.Service, async () => {
+        holder.kill('SIGKILL');
+      });
+      for (let i = 0; i < 600 && !gpioinfo(chip.chipName, 27).includes('"gpiomon"'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(gpioinfo(chip.chipName, 27)).toContain('"gpiomon"');
+      await stopsWith(`GPIO 27 on ${chip.chipName} is busy: it is held by "gpiomon"`, {}, chip);
+    });
+
+    it('a pin beyond the chip: gives its line count', async () => {
+      const chip = newChip();
+      await stopsWith(`GPIO 60 is out of range on ${chip.chipName}: the chip has 58 lines (0-57)`, { OutputGpios: '8H,9,10,27L,60', gpio: { driver: 'libgpiod', lines: 64 } }, chip);
+    });
+
+    it('the named chip missing: lists the chips present', async () => {
+      const chip = newChip();
+      await stopsWith(new RegExp(`GPIO chip gpiochip99 not found; chips present: .*${chip.chipName} \\(${LABEL}\\)`), { gpio: { driver: 'libgpiod', chip: 'gpiochip99' } }, chip);
+    });
+  });
+});
