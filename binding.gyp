@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "gpio_cdev",
+      "sources": ["native/gpio_cdev.c"],
+      "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"]
+    }
+  ]
+}

@@ -1,0 +1,552 @@
+/*
+ * gpio_cdev: the Linux GPIO character device, uAPI v2 (Linux 5.10 and later),
+ * for Node.js. No libgpiod: the kernel's ABI is the same on every
+ * distribution, libgpiod 1.6 (Bookworm) or 2.x (Trixie) alike.
+ *
+ * Thin on purpose: each function is one or two system calls, and the driver
+ * in src/adapters/gpio/cdev/ decides what to ask. Failures throw an Error
+ * whose `code` is the errno name (EBUSY, EACCES, ...), with `errno` and
+ * `syscall`, as Node's own fs errors do.
+ *
+ *   chipInfo(path)                        -> { name, label, lines }
+ *   lineInfo(path, offset)                -> { name, consumer, flags, debounceUs }
+ *   request(path, offsets, consumer, flags, attrs, eventBufferSize) -> fd
+ *       attrs: [{ indices, flags } | { indices, values } | { indices, debounceUs }]
+ *       (indices into offsets; at most 10 attributes, the kernel's limit)
+ *   getValues(fd, count)                  -> [0|1, ...] for indices 0..count-1
+ *   setValues(fd, indices, values)
+ *   readEvents(fd)                        -> [{ timestampNs, rising, offset, seqno, lineSeqno }]
+ *       every event the kernel has queued, without blocking
+ *   watch(fd, onReadable)                 -> handle: libuv polls the fd on the
+ *       event loop (no thread); onReadable() runs when events are queued
+ *   unwatch(handle)
+ *   close(fd)
+ */
+#define NAPI_VERSION 8
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/gpio.h>
+#include <node_api.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define CHECK(env, call)                                                    \
+	do {                                                                \
+		if ((call) != napi_ok) {                                    \
+			napi_throw_error((env), NULL, "gpio_cdev: " #call); \
+			return NULL;                                        \
+		}                                                           \
+	} while (0)
+
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case EACCES: return "EACCES";
+	case EPERM: return "EPERM";
+	case EBUSY: return "EBUSY";
+	case ENOENT: return "ENOENT";
+	case EINVAL: return "EINVAL";
+	case ENODEV: return "ENODEV";
+	case ENXIO: return "ENXIO";
+	case ENOTTY: return "ENOTTY";
+	case EIO: return "EIO";
+	case EBADF: return "EBADF";
+	case EAGAIN: return "EAGAIN";
+	case ENOMEM: return "ENOMEM";
+	case EFAULT: return "EFAULT";
+	case ENOTSUP: return "ENOTSUP";
+	default: return "EUNKNOWN";
+	}
+}
+
+/* Throws an Error like Node's fs errors: code, errno, syscall, path. */
+static napi_value throw_errno(napi_env env, int e, const char *syscall, const char *path)
+{
+	char msg[512];
+	napi_value code, message, error, num, sc;
+
+	snprintf(msg, sizeof(msg), "%s: %s%s%s", errno_name(e), strerror(e), path ? ", " : "", path ? path : "");
+	napi_create_string_utf8(env, errno_name(e), NAPI_AUTO_LENGTH, &code);
+	napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
+	napi_create_error(env, code, message, &error);
+	napi_create_int32(env, -e, &num);
+	napi_set_named_property(env, error, "errno", num);
+	napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sc);
+	napi_set_named_property(env, error, "syscall", sc);
+	if (path) {
+		napi_value p;
+		napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &p);
+		napi_set_named_property(env, error, "path", p);
+	}
+	napi_throw(env, error);
+	return NULL;
+}
+
+static napi_value throw_type(napi_env env, const char *msg)
+{
+	napi_throw_type_error(env, NULL, msg);
+	return NULL;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv)
+{
+	size_t argc = want;
+
+	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
+		napi_throw_type_error(env, NULL, "gpio_cdev: missing arguments");
+		return -1;
+	}
+	return 0;
+}
+
+static int get_string(napi_env env, napi_value v, char *buf, size_t size)
+{
+	size_t len;
+
+	if (napi_get_value_string_utf8(env, v, buf, size, &len) != napi_ok) {
+		napi_throw_type_error(env, NULL, "gpio_cdev: expected a string");
+		return -1;
+	}
+	return 0;
+}
+
+static int get_u32(napi_env env, napi_value v, uint32_t *out)
+{
+	if (napi_get_value_uint32(env, v, out) != napi_ok) {
+		napi_throw_type_error(env, NULL, "gpio_cdev: expected a number");
+		return -1;
+	}
+	return 0;
+}
+
+static napi_value str(napi_env env, const char *s)
+{
+	napi_value v;
+
+	napi_create_string_utf8(env, s, strnlen(s, GPIO_MAX_NAME_SIZE), &v);
+	return v;
+}
+
+static napi_value u32(napi_env env, uint32_t n)
+{
+	napi_value v;
+
+	napi_create_uint32(env, n, &v);
+	return v;
+}
+
+static int open_chip(const char *path)
+{
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+static napi_value chip_info(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1], obj;
+	char path[4096];
+	struct gpiochip_info ci;
+	int fd;
+
+	if (get_args(env, info, 1, argv) || get_string(env, argv[0], path, sizeof(path)))
+		return NULL;
+	fd = open_chip(path);
+	if (fd < 0)
+		return throw_errno(env, errno, "open", path);
+	memset(&ci, 0, sizeof(ci));
+	if (ioctl(fd, GPIO_GET_CHIPINFO_IOCTL, &ci) < 0) {
+		int e = errno;
+		close(fd);
+		return throw_errno(env, e, "ioctl GPIO_GET_CHIPINFO", path);
+	}
+	close(fd);
+	CHECK(env, napi_create_object(env, &obj));
+	napi_set_named_property(env, obj, "name", str(env, ci.name));
+	napi_set_named_property(env, obj, "label", str(env, ci.label));
+	napi_set_named_property(env, obj, "lines", u32(env, ci.lines));
+	return obj;
+}
+
+static napi_value line_info(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2], obj;
+	char path[4096];
+	struct gpio_v2_line_info li;
+	uint32_t offset, debounce = 0, i;
+	int fd;
+
+	if (get_args(env, info, 2, argv) || get_string(env, argv[0], path, sizeof(path)) || get_u32(env, argv[1], &offset))
+		return NULL;
+	fd = open_chip(path);
+	if (fd < 0)
+		return throw_errno(env, errno, "open", path);
+	memset(&li, 0, sizeof(li));
+	li.offset = offset;
+	if (ioctl(fd, GPIO_V2_GET_LINEINFO_IOCTL, &li) < 0) {
+		int e = errno;
+		close(fd);
+		return throw_errno(env, e, "ioctl GPIO_V2_GET_LINEINFO", path);
+	}
+	close(fd);
+	for (i = 0; i < li.num_attrs && i < GPIO_V2_LINE_NUM_ATTRS_MAX; i++)
+		if (li.attrs[i].id == GPIO_V2_LINE_ATTR_ID_DEBOUNCE)
+			debounce = li.attrs[i].debounce_period_us;
+	CHECK(env, napi_create_object(env, &obj));
+	napi_set_named_property(env, obj, "name", str(env, li.name));
+	napi_set_named_property(env, obj, "consumer", str(env, li.consumer));
+	napi_set_named_property(env, obj, "flags", u32(env, (uint32_t)li.flags));
+	napi_set_named_property(env, obj, "debounceUs", u32(env, debounce));
+	return obj;
+}
+
+/* Bitmap over the request's indices from a JS array of indices. */
+static int mask_of(napi_env env, napi_value indices, uint32_t num_lines, uint64_t *mask)
+{
+	uint32_t n, i, idx;
+	napi_value v;
+
+	*mask = 0;
+	if (napi_get_array_length(env, indices, &n) != napi_ok) {
+		napi_throw_type_error(env, NULL, "gpio_cdev: indices must be an array");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (napi_get_element(env, indices, i, &v) != napi_ok || get_u32(env, v, &idx))
+			return -1;
+		if (idx >= num_lines) {
+			napi_throw_range_error(env, NULL, "gpio_cdev: index beyond the request's lines");
+			return -1;
+		}
+		*mask |= (uint64_t)1 << idx;
+	}
+	return 0;
+}
+
+static int has(napi_env env, napi_value obj, const char *key, napi_value *out)
+{
+	bool present = false;
+	napi_valuetype t;
+
+	if (napi_has_named_property(env, obj, key, &present) != napi_ok || !present)
+		return 0;
+	napi_get_named_property(env, obj, key, out);
+	napi_typeof(env, *out, &t);
+	return t != napi_undefined;
+}
+
+static napi_value request_lines(napi_env env, napi_callback_info info)
+{
+	napi_value argv[6], v, attr, indices;
+	char path[4096];
+	struct gpio_v2_line_request req;
+	uint32_t n, i, flags, nattrs, bufsize;
+	int fd;
+
+	if (get_args(env, info, 6, argv) || get_string(env, argv[0], path, sizeof(path)))
+		return NULL;
+	memset(&req, 0, sizeof(req));
+	if (napi_get_array_length(env, argv[1], &n) != napi_ok)
+		return throw_type(env, "gpio_cdev: offsets must be an array");
+	if (n == 0 || n > GPIO_V2_LINES_MAX)
+		return throw_type(env, "gpio_cdev: a request holds 1 to 64 lines");
+	for (i = 0; i < n; i++)
+		if (napi_get_element(env, argv[1], i, &v) != napi_ok || get_u32(env, v, &req.offsets[i]))
+			return NULL;
+	req.num_lines = n;
+	if (get_string(env, argv[2], req.consumer, sizeof(req.consumer)) || get_u32(env, argv[3], &flags))
+		return NULL;
+	req.config.flags = flags;
+	if (napi_get_array_length(env, argv[4], &nattrs) != napi_ok)
+		return throw_type(env, "gpio_cdev: attrs must be an array");
+	if (nattrs > GPIO_V2_LINE_NUM_ATTRS_MAX)
+		return throw_type(env, "gpio_cdev: at most 10 attributes");
+	for (i = 0; i < nattrs; i++) {
+		struct gpio_v2_line_config_attribute *ca = &req.config.attrs[i];
+		uint32_t x;
+
+		if (napi_get_element(env, argv[4], i, &attr) != napi_ok || !has(env, attr, "indices", &indices))
+			return throw_type(env, "gpio_cdev: an attribute needs indices");
+		uint64_t mask;
+
+		if (mask_of(env, indices, n, &mask))
+			return NULL;
+		ca->mask = mask;
+		if (has(env, attr, "flags", &v)) {
+			if (get_u32(env, v, &x))
+				return NULL;
+			ca->attr.id = GPIO_V2_LINE_ATTR_ID_FLAGS;
+			ca->attr.flags = x;
+		} else if (has(env, attr, "values", &v)) {
+			/* values: the indices (a subset of `indices`) to start active */
+			uint64_t on;
+
+			if (mask_of(env, v, n, &on))
+				return NULL;
+			ca->attr.id = GPIO_V2_LINE_ATTR_ID_OUTPUT_VALUES;
+			ca->attr.values = on;
+		} else if (has(env, attr, "debounceUs", &v)) {
+			if (get_u32(env, v, &x))
+				return NULL;
+			ca->attr.id = GPIO_V2_LINE_ATTR_ID_DEBOUNCE;
+			ca->attr.debounce_period_us = x;
+		} else {
+			return throw_type(env, "gpio_cdev: an attribute needs flags, values or debounceUs");
+		}
+	}
+	req.config.num_attrs = nattrs;
+	if (get_u32(env, argv[5], &bufsize))
+		return NULL;
+	req.event_buffer_size = bufsize;
+
+	fd = open_chip(path);
+	if (fd < 0)
+		return throw_errno(env, errno, "open", path);
+	if (ioctl(fd, GPIO_V2_GET_LINE_IOCTL, &req) < 0) {
+		int e = errno;
+		close(fd);
+		return throw_errno(env, e, "ioctl GPIO_V2_GET_LINE", path);
+	}
+	/* The request has its own fd; the chip's is not needed to keep it. */
+	close(fd);
+	return u32(env, (uint32_t)req.fd);
+}
+
+static napi_value get_values(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2], arr;
+	struct gpio_v2_line_values vals;
+	uint32_t fd, n, i;
+
+	if (get_args(env, info, 2, argv) || get_u32(env, argv[0], &fd) || get_u32(env, argv[1], &n))
+		return NULL;
+	if (n == 0 || n > GPIO_V2_LINES_MAX)
+		return throw_type(env, "gpio_cdev: count must be 1 to 64");
+	vals.bits = 0;
+	vals.mask = n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1);
+	if (ioctl((int)fd, GPIO_V2_LINE_GET_VALUES_IOCTL, &vals) < 0)
+		return throw_errno(env, errno, "ioctl GPIO_V2_LINE_GET_VALUES", NULL);
+	CHECK(env, napi_create_array_with_length(env, n, &arr));
+	for (i = 0; i < n; i++)
+		napi_set_element(env, arr, i, u32(env, (uint32_t)((vals.bits >> i) & 1)));
+	return arr;
+}
+
+static napi_value set_values(napi_env env, napi_callback_info info)
+{
+	napi_value argv[3], v;
+	struct gpio_v2_line_values vals;
+	uint32_t fd, n, m, i, idx, x;
+
+	if (get_args(env, info, 3, argv) || get_u32(env, argv[0], &fd))
+		return NULL;
+	if (napi_get_array_length(env, argv[1], &n) != napi_ok || napi_get_array_length(env, argv[2], &m) != napi_ok || n != m)
+		return throw_type(env, "gpio_cdev: indices and values must be arrays of one length");
+	vals.bits = 0;
+	vals.mask = 0;
+	for (i = 0; i < n; i++) {
+		if (napi_get_element(env, argv[1], i, &v) != napi_ok || get_u32(env, v, &idx))
+			return NULL;
+		if (napi_get_element(env, argv[2], i, &v) != napi_ok || get_u32(env, v, &x))
+			return NULL;
+		if (idx >= GPIO_V2_LINES_MAX)
+			return throw_type(env, "gpio_cdev: index beyond 64");
+		vals.mask |= (uint64_t)1 << idx;
+		if (x)
+			vals.bits |= (uint64_t)1 << idx;
+	}
+	if (ioctl((int)fd, GPIO_V2_LINE_SET_VALUES_IOCTL, &vals) < 0)
+		return throw_errno(env, errno, "ioctl GPIO_V2_LINE_SET_VALUES", NULL);
+	return NULL;
+}
+
+static napi_value read_events(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1], arr, obj, v;
+	struct gpio_v2_line_event ev[16];
+	uint32_t fd, count = 0;
+	int flags;
+
+	if (get_args(env, info, 1, argv) || get_u32(env, argv[0], &fd))
+		return NULL;
+	flags = fcntl((int)fd, F_GETFL);
+	if (flags >= 0 && !(flags & O_NONBLOCK))
+		fcntl((int)fd, F_SETFL, flags | O_NONBLOCK);
+	CHECK(env, napi_create_array(env, &arr));
+	for (;;) {
+		ssize_t got = read((int)fd, ev, sizeof(ev));
+		size_t i;
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			return throw_errno(env, errno, "read", NULL);
+		}
+		if (got == 0)
+			break;
+		for (i = 0; i < (size_t)got / sizeof(ev[0]); i++) {
+			CHECK(env, napi_create_object(env, &obj));
+			napi_create_bigint_uint64(env, ev[i].timestamp_ns, &v);
+			napi_set_named_property(env, obj, "timestampNs", v);
+			napi_get_boolean(env, ev[i].id == GPIO_V2_LINE_EVENT_RISING_EDGE, &v);
+			napi_set_named_property(env, obj, "rising", v);
+			napi_set_named_property(env, obj, "offset", u32(env, ev[i].offset));
+			napi_set_named_property(env, obj, "seqno", u32(env, ev[i].seqno));
+			napi_set_named_property(env, obj, "lineSeqno", u32(env, ev[i].line_seqno));
+			napi_set_element(env, arr, count++, obj);
+		}
+		if ((size_t)got < sizeof(ev))
+			break;
+	}
+	return arr;
+}
+
+struct watch {
+	uv_poll_t poll;
+	napi_env env;
+	napi_ref callback;
+	int active;	/* polling, until unwatch or the handle is collected */
+	int closed;	/* libuv is done with the poll handle */
+	int finalized;	/* the JS handle is gone */
+};
+
+/* Freed once both libuv and JS are done with it. */
+static void on_closed(uv_handle_t *handle)
+{
+	struct watch *w = handle->data;
+
+	w->closed = 1;
+	if (w->finalized)
+		free(w);
+}
+
+static void stop_watch(napi_env env, struct watch *w)
+{
+	if (!w->active)
+		return;
+	w->active = 0;
+	uv_poll_stop(&w->poll);
+	napi_delete_reference(env, w->callback);
+	uv_close((uv_handle_t *)&w->poll, on_closed);
+}
+
+static void finalize_watch(napi_env env, void *data, void *hint)
+{
+	struct watch *w = data;
+
+	(void)hint;
+	stop_watch(env, w);
+	w->finalized = 1;
+	if (w->closed)
+		free(w);
+}
+
+static void on_readable(uv_poll_t *poll, int status, int events)
+{
+	struct watch *w = poll->data;
+	napi_handle_scope scope;
+	napi_value cb, global, arg, result;
+
+	(void)events;
+	if (!w->active)
+		return;
+	napi_open_handle_scope(w->env, &scope);
+	napi_get_reference_value(w->env, w->callback, &cb);
+	napi_get_global(w->env, &global);
+	napi_create_int32(w->env, status, &arg);
+	/* Runs on the loop thread; an exception goes to process 'uncaughtException'. */
+	if (napi_make_callback(w->env, NULL, global, cb, 1, &arg, &result) == napi_pending_exception) {
+		napi_value ex;
+
+		napi_get_and_clear_last_exception(w->env, &ex);
+		napi_fatal_exception(w->env, ex);
+	}
+	napi_close_handle_scope(w->env, scope);
+}
+
+static napi_value watch_fd(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2], handle;
+	uint32_t fd;
+	struct watch *w;
+	uv_loop_t *loop;
+	int flags, r;
+
+	if (get_args(env, info, 2, argv) || get_u32(env, argv[0], &fd))
+		return NULL;
+	flags = fcntl((int)fd, F_GETFL);
+	if (flags < 0)
+		return throw_errno(env, errno, "fcntl", NULL);
+	fcntl((int)fd, F_SETFL, flags | O_NONBLOCK);
+	CHECK(env, napi_get_uv_event_loop(env, &loop));
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return throw_errno(env, ENOMEM, "calloc", NULL);
+	w->env = env;
+	w->active = 1;
+	w->poll.data = w;
+	r = uv_poll_init(loop, &w->poll, (int)fd);
+	if (r < 0) {
+		free(w);
+		return throw_errno(env, -r, "uv_poll_init", NULL);
+	}
+	napi_create_reference(env, argv[1], 1, &w->callback);
+	r = uv_poll_start(&w->poll, UV_READABLE, on_readable);
+	if (r < 0) {
+		w->finalized = 1;
+		stop_watch(env, w);
+		return throw_errno(env, -r, "uv_poll_start", NULL);
+	}
+	CHECK(env, napi_create_external(env, w, finalize_watch, NULL, &handle));
+	return handle;
+}
+
+static napi_value unwatch_fd(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	struct watch *w;
+
+	if (get_args(env, info, 1, argv))
+		return NULL;
+	if (napi_get_value_external(env, argv[0], (void **)&w) != napi_ok || !w)
+		return throw_type(env, "gpio_cdev: not a watch handle");
+	stop_watch(env, w);
+	return NULL;
+}
+
+static napi_value close_fd(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	uint32_t fd;
+
+	if (get_args(env, info, 1, argv) || get_u32(env, argv[0], &fd))
+		return NULL;
+	if (close((int)fd) < 0 && errno != EINTR)
+		return throw_errno(env, errno, "close", NULL);
+	return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports)
+{
+	napi_property_descriptor props[] = {
+		{ "chipInfo", NULL, chip_info, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "lineInfo", NULL, line_info, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "request", NULL, request_lines, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "getValues", NULL, get_values, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "setValues", NULL, set_values, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "readEvents", NULL, read_events, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "watch", NULL, watch_fd, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "unwatch", NULL, unwatch_fd, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "close", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL },
+	};
+
+	if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok)
+		return NULL;
+	return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// npm's install step: builds our GPIO character-device addon (native/,
+// binding.gyp) with node-gyp. It needs only a C compiler and the kernel's
+// <linux/gpio.h> (libc's headers: build-essential), no libgpiod. Where it
+// cannot be built (not Linux, no compiler) npm install still succeeds: the
+// service then runs on node-libgpiod or the simulated chip, and says so.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..');
+if (process.platform !== 'linux') {
+  console.log(`rpi-gpio-connector: the GPIO character-device addon is for Linux; skipped on ${process.platform}`);
+  process.exit(0);
+}
+const candidates = [
+  process.env.npm_config_node_gyp,
+  (() => {
+    try {
+      return require.resolve('node-gyp/bin/node-gyp.js');
+    } catch {
+      return undefined;
+    }
+  })(),
+  join(process.execPath, '..', '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+].filter((p) => p && existsSync(p));
+if (candidates.length === 0) {
+  console.warn('rpi-gpio-connector: WARNING: node-gyp not found: the GPIO character-device addon was not built (gpio.driver cdev unavailable)');
+  process.exit(0);
+}
+// Node's own headers where the system has them (Debian, NodeSource): no download.
+// npm passes its nodedir setting itself; a run by hand finds them here.
+const prefix = join(process.execPath, '..', '..');
+const args = [candidates[0], 'rebuild'];
+if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
+const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+if (r.status !== 0) {
+  console.warn(
+    'rpi-gpio-connector: WARNING: the GPIO character-device addon did not build (it needs a C compiler: sudo apt install build-essential); ' +
+      'gpio.driver cdev is unavailable until `npm rebuild rpi-gpio-connector` or `npm install` succeeds',
+  );
+}
+process.exit(0);
