@@ -159,7 +159,7 @@ describe('decodeConfig: problems, one line each', () => {
 
   it('reports gpio type errors', () => {
     expect(problems(withPins({ gpio: { driver: 'gpiod', chip: -1, lines: 2000 } }))).toEqual([
-      'gpio.driver: expected one of auto, sim, libgpiod, got "gpiod"',
+      'gpio.driver: expected one of auto, sim, libgpiod, cdev, got "gpiod"',
       'gpio.chip: expected "auto", a chip name or label (gpiochip0), or a chip number, got -1',
       'gpio.lines: expected an integer 1-1024, got 2000',
     ]);
@@ -198,7 +198,7 @@ describe('decodeConfig: problems, one line each', () => {
         'mqtt.port: expected integer, got "abc"',
         'mqtt.prot: unknown key (did you mean port?)',
         'mqtt.qos: expected 0 or 1, got 2',
-        'gpio.driver: expected one of auto, sim, libgpiod, got "gpiod"',
+        'gpio.driver: expected one of auto, sim, libgpiod, cdev, got "gpiod"',
       ]),
     );
   });

@@ -49,7 +49,7 @@ export interface MqttConfig {
   readonly acceptRetainedWrites: boolean;
 }
 
-export type DriverKind = 'auto' | 'sim' | 'libgpiod';
+export type DriverKind = 'auto' | 'sim' | 'libgpiod' | 'cdev';
 
 export interface GpioConfig {
   readonly driver: DriverKind;

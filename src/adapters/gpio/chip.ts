@@ -1,23 +1,36 @@
 import * as E from 'fp-ts/Either';
-import { type Addon, type AddonChip, addonError } from './addon';
+import { addonError } from './libgpiod/addon';
 import { permissionDenied } from './messages';
 
 /** The 40-pin header chip's labels: Pi 3, Pi 4, Pi 5. Found by label, never by number alone. */
 export const HEADER_LABELS: ReadonlyArray<string> = ['pinctrl-bcm2835', 'pinctrl-bcm2711', 'pinctrl-rp1'];
 
-export interface ChosenChip {
-  readonly chip: AddonChip;
+/** A GPIO chip as a driver opened it: node-libgpiod's Chip, or our addon's chip info. */
+export interface ChipHandle {
+  readonly name: string;
+  readonly label: string;
+  readonly numberOfLines: number;
+}
+
+/** How a driver lists the chips and opens one (the same choice for every driver). */
+export interface ChipSource<C extends ChipHandle> {
+  getChipNames(): string[];
+  open(name: string): C;
+}
+
+export interface ChosenChip<C extends ChipHandle> {
+  readonly chip: C;
   /** For the log: `gpiochip0 (pinctrl-bcm2711), 58 lines: the 40-pin header chip, found by its label`. */
   readonly why: string;
 }
 
-interface Present {
+interface Present<C extends ChipHandle> {
   readonly name: string;
-  readonly chip: AddonChip;
+  readonly chip: C;
   readonly label: string;
 }
 
-const describe = (c: Present, why: string): ChosenChip => ({
+const describe = <C extends ChipHandle>(c: Present<C>, why: string): ChosenChip<C> => ({
   chip: c.chip,
   why: `${c.name} (${c.label}), ${c.chip.numberOfLines} lines: ${why}`,
 });
@@ -27,10 +40,10 @@ const describe = (c: Present, why: string): ChosenChip => ({
  * number changes between kernels), else the only chip there is; otherwise a
  * name (`gpiochip0`), a number (`0`) or a label, as configured.
  */
-export const chooseChip = (addon: Addon, wanted: string): E.Either<string, ChosenChip> => {
+export const chooseChip = <C extends ChipHandle>(source: ChipSource<C>, wanted: string): E.Either<string, ChosenChip<C>> => {
   let names: string[];
   try {
-    names = addon.getChipNames();
+    names = source.getChipNames();
   } catch (e) {
     const err = addonError(e);
     return E.left(err.code === 'EACCES' ? permissionDenied('the GPIO chips (/dev/gpiochip*)') : `cannot list the GPIO chips: ${err.message}`);
@@ -42,10 +55,10 @@ export const chooseChip = (addon: Addon, wanted: string): E.Either<string, Chose
         : `GPIO chip ${wanted} not found: there is no /dev/gpiochip* device on this machine`,
     );
   }
-  const present: Present[] = [];
+  const present: Present<C>[] = [];
   for (const name of names) {
     try {
-      const chip = new addon.Chip(name);
+      const chip = source.open(name);
       present.push({ name, chip, label: chip.label });
     } catch (e) {
       const err = addonError(e);
@@ -57,7 +70,7 @@ export const chooseChip = (addon: Addon, wanted: string): E.Either<string, Chose
   if (wanted === 'auto') {
     const header = present.find((c) => HEADER_LABELS.includes(c.label));
     if (header !== undefined) return E.right(describe(header, 'the 40-pin header chip, found by its label'));
-    if (present.length === 1) return E.right(describe(present[0] as Present, 'the only GPIO chip'));
+    if (present.length === 1) return E.right(describe(present[0] as Present<C>, 'the only GPIO chip'));
     return E.left(`no 40-pin header chip among ${list}: set gpio.chip to one of them`);
   }
   const byName = present.find((c) => c.name === wanted || c.name === `gpiochip${wanted}` || `/dev/${c.name}` === wanted);

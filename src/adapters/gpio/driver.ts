@@ -12,7 +12,7 @@ export interface DriverError {
  * the character device is: a read or a write is one ioctl.
  */
 export interface GpioDriver {
-  readonly kind: 'sim' | 'libgpiod';
+  readonly kind: 'sim' | 'libgpiod' | 'cdev';
   /** Which chip, for logs: `simulated chip` or `gpiochip0 (pinctrl-bcm2711)`. */
   readonly description: string;
   /** The input pins, in the order `readInputs` returns their levels. */

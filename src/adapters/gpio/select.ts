@@ -4,7 +4,9 @@ import type { GpioConfig, PinSpec } from '../../core/model';
 import type { Logger } from '../log/logger';
 import type { GpioDriver } from './driver';
 import { type Addon, addonError, loadAddon } from './libgpiod/addon';
-import { openLibgpiodDriver } from './libgpiod/driver';
+import { openLibgpiodDriver, type LibgpiodDriver } from './libgpiod/driver';
+import { loadCdevAddon } from './cdev/addon';
+import { openCdevDriver, type CdevDriver } from './cdev/driver';
 import { openSimDriver } from './sim';
 
 /** Whether the machine has a GPIO character device, by its device files. */
@@ -36,15 +38,31 @@ const hardwarePresent = (addon: E.Either<string, Addon>): boolean => {
   }
 };
 
-/** `auto` is libgpiod where a chip exists, otherwise the simulated chip, with a warning that says so. */
+/**
+ * `auto`: real hardware where a chip exists, through node-libgpiod where it
+ * built (libgpiod 1.x: Raspberry Pi OS Bookworm), else through our own addon
+ * over the kernel's uAPI v2 (any libgpiod, or none: Trixie); otherwise the
+ * simulated chip, with a warning that says so.
+ */
 export const openDriver = (pins: ReadonlyArray<PinSpec>, gpio: GpioConfig, log: Logger): E.Either<string, GpioDriver> => {
   if (gpio.driver === 'sim') return openSimDriver(pins);
+  const chosen = (opened: E.Either<string, LibgpiodDriver | CdevDriver>): E.Either<string, GpioDriver> => {
+    if (E.isRight(opened)) log.info('GPIO chip chosen', { chip: opened.right.description, why: opened.right.why, driver: opened.right.kind });
+    return opened;
+  };
+  if (gpio.driver === 'cdev') return chosen(openCdevDriver(pins, gpio.chip));
   const addon = E.map(listingOnce)(loadAddon());
   if (gpio.driver === 'auto' && !hardwarePresent(addon)) {
-    log.warn('no GPIO chip found (no /dev/gpiochip*): using the simulated chip; set gpio.driver: libgpiod to require real hardware');
+    log.warn('no GPIO chip found (no /dev/gpiochip*): using the simulated chip; set gpio.driver: libgpiod or cdev to require real hardware');
     return openSimDriver(pins);
   }
-  const opened = openLibgpiodDriver(pins, gpio.chip, () => addon);
-  if (E.isRight(opened)) log.info('GPIO chip chosen', { chip: opened.right.description, why: opened.right.why });
-  return opened;
+  if (gpio.driver === 'auto' && E.isLeft(addon)) {
+    const cdev = loadCdevAddon();
+    if (E.isRight(cdev)) {
+      log.info('node-libgpiod is not available (libgpiod 2 or no libgpiod-dev): using the character-device addon (uAPI v2)');
+      return chosen(openCdevDriver(pins, gpio.chip, () => cdev));
+    }
+    return E.left(`${addon.left}; and ${cdev.left}`);
+  }
+  return chosen(openLibgpiodDriver(pins, gpio.chip, () => addon));
 };

@@ -56,7 +56,7 @@ export const Mqtt = t.partial(
 
 export const Gpio = t.partial(
   {
-    driver: oneOf(['auto', 'sim', 'libgpiod']),
+    driver: oneOf(['auto', 'sim', 'libgpiod', 'cdev']),
     chip,
     lines: integerIn(1, 1024),
   },

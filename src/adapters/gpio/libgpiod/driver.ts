@@ -2,8 +2,8 @@ import * as E from 'fp-ts/Either';
 import type { InputSpec, Level, OutputSpec, PinSpec } from '../../../core/model';
 import type { DriverError, GpioDriver } from '../driver';
 import { type Addon, type AddonBulk, type AddonChip, type AddonLine, addonError, CONSUMER, Flag, loadAddon, RequestType } from './addon';
-import { chooseChip } from './chip';
-import * as messages from './messages';
+import { chooseChip } from '../chip';
+import * as messages from '../messages';
 
 export interface LibgpiodDriver extends GpioDriver {
   readonly kind: 'libgpiod';
@@ -64,7 +64,8 @@ export const openLibgpiodDriver = (
 ): E.Either<string, LibgpiodDriver> => {
   const addon = load();
   if (E.isLeft(addon)) return addon;
-  const chosen = chooseChip(addon.right, chipWanted);
+  const { Chip } = addon.right;
+  const chosen = chooseChip({ getChipNames: () => addon.right.getChipNames(), open: (name) => new Chip(name) }, chipWanted);
   if (E.isLeft(chosen)) return chosen;
   const { chip, why } = chosen.right;
   const { Bulk, Line } = addon.right;

@@ -1,0 +1,72 @@
+import * as E from 'fp-ts/Either';
+import { join } from 'node:path';
+
+/**
+ * Our addon over the kernel's GPIO character device, uAPI v2 (native/,
+ * built by npm install). Typed here; loaded lazily, so the service installs
+ * and runs without it where it could not be built.
+ */
+export interface CdevChipInfo {
+  readonly name: string;
+  readonly label: string;
+  readonly lines: number;
+}
+
+export interface CdevLineInfo {
+  readonly name: string;
+  /** Empty when the line is free. */
+  readonly consumer: string;
+  readonly flags: number;
+  readonly debounceUs: number;
+}
+
+/** One attribute of a request: for the lines at `indices` (into the request's offsets). */
+export type CdevAttr =
+  | { readonly indices: ReadonlyArray<number>; readonly flags: number }
+  | { readonly indices: ReadonlyArray<number>; readonly values: ReadonlyArray<number> }
+  | { readonly indices: ReadonlyArray<number>; readonly debounceUs: number };
+
+export interface CdevEvent {
+  readonly timestampNs: bigint;
+  readonly rising: boolean;
+  readonly offset: number;
+  readonly seqno: number;
+  readonly lineSeqno: number;
+}
+
+export interface CdevAddon {
+  chipInfo(path: string): CdevChipInfo;
+  lineInfo(path: string, offset: number): CdevLineInfo;
+  request(path: string, offsets: ReadonlyArray<number>, consumer: string, flags: number, attrs: ReadonlyArray<CdevAttr>, eventBufferSize: number): number;
+  getValues(fd: number, count: number): number[];
+  setValues(fd: number, indices: ReadonlyArray<number>, values: ReadonlyArray<number>): void;
+  readEvents(fd: number): CdevEvent[];
+  watch(fd: number, onReadable: (status: number) => void): unknown;
+  unwatch(handle: unknown): void;
+  close(fd: number): void;
+}
+
+/** uAPI v2 line flags (linux/gpio.h, enum gpio_v2_line_flag): a stable kernel ABI. */
+export const V2Flag = {
+  USED: 1 << 0,
+  ACTIVE_LOW: 1 << 1,
+  INPUT: 1 << 2,
+  OUTPUT: 1 << 3,
+  EDGE_RISING: 1 << 4,
+  EDGE_FALLING: 1 << 5,
+  BIAS_PULL_UP: 1 << 8,
+  BIAS_PULL_DOWN: 1 << 9,
+  BIAS_DISABLED: 1 << 10,
+} as const;
+
+/** Where npm install's node-gyp puts the addon, from dist/adapters/gpio/cdev/ or src/adapters/gpio/cdev/. */
+export const ADDON_PATH = join(__dirname, '..', '..', '..', '..', 'build', 'Release', 'gpio_cdev.node');
+
+/** Loads the addon, or says why not and how to fix it. */
+export const loadCdevAddon = (): E.Either<string, CdevAddon> =>
+  E.tryCatch(
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    () => require(ADDON_PATH) as CdevAddon,
+    (e) =>
+      `the GPIO character-device addon is not built (${String((e as Error).message ?? e).split('\n')[0]}): install a C compiler (apt-get install build-essential) and run npm install again`,
+  );

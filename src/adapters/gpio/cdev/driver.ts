@@ -1,0 +1,203 @@
+import * as E from 'fp-ts/Either';
+import { readdirSync } from 'node:fs';
+import type { InputSpec, Level, OutputSpec, PinSpec } from '../../../core/model';
+import { chooseChip, type ChipHandle } from '../chip';
+import type { DriverError, GpioDriver } from '../driver';
+import { CONSUMER, addonError } from '../libgpiod/addon';
+import * as messages from '../messages';
+import { type CdevAddon, type CdevAttr, loadCdevAddon, V2Flag } from './addon';
+
+export interface CdevDriver extends GpioDriver {
+  readonly kind: 'cdev';
+  /** Which chip and why it was chosen, for the start-up log. */
+  readonly why: string;
+}
+
+/** The kernel's limits on one uAPI v2 request. */
+const MAX_LINES = 64;
+const MAX_ATTRS = 10;
+
+interface CdevChip extends ChipHandle {
+  readonly path: string;
+}
+
+const inputFlags = (p: InputSpec): number =>
+  V2Flag.INPUT |
+  (p.activeLow ? V2Flag.ACTIVE_LOW : 0) |
+  (p.bias === 'pull-up' ? V2Flag.BIAS_PULL_UP : 0) |
+  (p.bias === 'pull-down' ? V2Flag.BIAS_PULL_DOWN : 0);
+
+const outputFlags = (p: OutputSpec): number => V2Flag.OUTPUT | (p.activeLow ? V2Flag.ACTIVE_LOW : 0);
+
+const level = (v: number | undefined): Level => (v ? 1 : 0);
+
+/** The GPIO chips by their device files, in number order. */
+export const listChips = (dev = '/dev'): string[] =>
+  readdirSync(dev)
+    .filter((f) => /^gpiochip\d+$/.test(f))
+    .sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)));
+
+/**
+ * One request's line configuration: the most common flag set as the default,
+ * every other set as an attribute over its lines, and the outputs' first
+ * levels as one more. Pure: what the kernel is asked, decided here.
+ */
+export const requestConfig = (
+  flags: ReadonlyArray<number>,
+  initial: ReadonlyArray<Level | undefined>,
+): E.Either<string, { flags: number; attrs: CdevAttr[] }> => {
+  const groups = new Map<number, number[]>();
+  flags.forEach((f, i) => groups.set(f, [...(groups.get(f) ?? []), i]));
+  const bySize = [...groups.entries()].sort((a, b) => b[1].length - a[1].length);
+  const [first, ...rest] = bySize;
+  const attrs: CdevAttr[] = rest.map(([f, indices]) => ({ indices, flags: f }));
+  const outputs = initial.flatMap((v, i) => (v === undefined ? [] : [i]));
+  if (outputs.length > 0) attrs.push({ indices: outputs, values: outputs.filter((i) => initial[i] === 1) });
+  if (attrs.length > MAX_ATTRS) return E.left(`these pins need ${attrs.length} line attributes (settings beyond the first, and the outputs' first levels); one request of the GPIO character device carries at most ${MAX_ATTRS}`);
+  return E.right({ flags: first?.[0] ?? 0, attrs });
+};
+
+/**
+ * The character-device driver through our own addon over the kernel's GPIO
+ * uAPI v2: no libgpiod, so the same on Bookworm (libgpiod 1.6) and Trixie
+ * (libgpiod 2). Every configured line is in one request, each with its own
+ * flags (a v2 request carries per-line attributes), so a poll is one ioctl
+ * for every input, and a write one ioctl.
+ *
+ * An output without an initial level is first requested as-is (neither
+ * direction nor level changes), its level read, and released; then taken as
+ * an output at that level: nothing glitches.
+ */
+export const openCdevDriver = (
+  pins: ReadonlyArray<PinSpec>,
+  chipWanted: string,
+  load: () => E.Either<string, CdevAddon> = loadCdevAddon,
+  dev = '/dev',
+): E.Either<string, CdevDriver> => {
+  const loaded = load();
+  if (E.isLeft(loaded)) return loaded;
+  const addon = loaded.right;
+  const chosen = chooseChip<CdevChip>(
+    {
+      getChipNames: () => listChips(dev),
+      open: (name) => {
+        const path = `${dev}/${name}`;
+        const info = addon.chipInfo(path);
+        return { name, path, label: info.label, numberOfLines: info.lines };
+      },
+    },
+    chipWanted,
+  );
+  if (E.isLeft(chosen)) return chosen;
+  const { chip, why } = chosen.right;
+
+  const outOfRange = pins.filter((p) => p.pin >= chip.numberOfLines).map((p) => p.pin);
+  if (outOfRange.length > 0) return E.left(messages.outOfRange(outOfRange, chip.name, chip.numberOfLines));
+  if (pins.length > MAX_LINES) return E.left(`${pins.length} pins configured: one request of the GPIO character device holds at most ${MAX_LINES}`);
+
+  const inputs = pins.filter((p): p is InputSpec => p.direction === 'input');
+  const outputs = pins.filter((p): p is OutputSpec => p.direction === 'output');
+  const lines: PinSpec[] = [...inputs, ...outputs];
+  const offsets = lines.map((p) => p.pin);
+
+  /** Why a request failed, in the user's terms: busy (and who holds it), no permission, no bias support. */
+  const requestError = (tried: ReadonlyArray<PinSpec>, e: unknown): string => {
+    const err = addonError(e);
+    const first = tried[0]?.pin ?? 0;
+    switch (err.code) {
+      case 'EBUSY': {
+        const held = tried
+          .map((p) => {
+            try {
+              const info = addon.lineInfo(chip.path, p.pin);
+              return { pin: p.pin, used: (info.flags & V2Flag.USED) !== 0, consumer: info.consumer };
+            } catch {
+              return { pin: p.pin, used: false, consumer: '' };
+            }
+          })
+          .find((l) => l.used);
+        return messages.lineBusy(held?.pin ?? first, chip.name, held?.consumer || undefined);
+      }
+      case 'EACCES':
+      case 'EPERM':
+        return messages.permissionDenied(chip.path);
+      default:
+        return messages.requestFailed(first, chip.name, err.message);
+    }
+  };
+
+  // Outputs that keep their level: read it without taking the line.
+  const kept = outputs.filter((p) => p.initial === 'keep');
+  const keptLevels = new Map<number, Level>();
+  if (kept.length > 0) {
+    let fd: number | undefined;
+    try {
+      const asIs = requestConfig(kept.map((p) => (p.activeLow ? V2Flag.ACTIVE_LOW : 0)), []);
+      if (E.isLeft(asIs)) return asIs;
+      fd = addon.request(chip.path, kept.map((p) => p.pin), CONSUMER, asIs.right.flags, asIs.right.attrs, 0);
+      const values = addon.getValues(fd, kept.length);
+      kept.forEach((p, i) => keptLevels.set(p.pin, level(values[i])));
+    } catch (e) {
+      return E.left(requestError(kept, e));
+    } finally {
+      if (fd !== undefined) addon.close(fd);
+    }
+  }
+
+  const config = requestConfig(
+    lines.map((p) => (p.direction === 'input' ? inputFlags(p) : outputFlags(p))),
+    lines.map((p) => (p.direction === 'input' ? undefined : p.initial === 'keep' ? (keptLevels.get(p.pin) ?? 0) : p.initial)),
+  );
+  if (E.isLeft(config)) return config;
+  let fd: number;
+  try {
+    fd = addon.request(chip.path, offsets, CONSUMER, config.right.flags, config.right.attrs, 0);
+  } catch (e) {
+    return E.left(requestError(lines, e));
+  }
+
+  const index = new Map(lines.map((p, i) => [p.pin, i]));
+  let closed = false;
+  const failure = (pin: number | undefined, e: unknown): DriverError => ({ ...(pin === undefined ? {} : { pin }), message: addonError(e).message });
+  const notOpen = (pin: number): E.Either<DriverError, never> =>
+    E.left({ pin, message: closed ? 'the GPIO chip is released' : `GPIO ${pin} is not requested` });
+
+  return E.right({
+    kind: 'cdev',
+    description: `${chip.name} (${chip.label})`,
+    why,
+    inputs: inputs.map((p) => p.pin),
+    readInputs: () => {
+      if (closed) return E.left({ message: 'the GPIO chip is released' });
+      if (inputs.length === 0) return E.right([]);
+      // The inputs are the request's first lines: one ioctl reads them all.
+      return E.tryCatch(() => addon.getValues(fd, inputs.length).map(level), (e) => failure(undefined, e));
+    },
+    read: (pin) => {
+      const i = index.get(pin);
+      if (i === undefined || closed) return notOpen(pin);
+      return E.tryCatch(() => level(addon.getValues(fd, i + 1)[i]), (e) => failure(pin, e));
+    },
+    write: (pin, value) => {
+      const i = index.get(pin);
+      if (i === undefined || closed) return notOpen(pin);
+      if (lines[i]?.direction !== 'output') return E.left({ pin, message: `GPIO ${pin} is an input` });
+      return E.tryCatch(
+        () => {
+          addon.setValues(fd, [i], [value]);
+          return level(addon.getValues(fd, i + 1)[i]);
+        },
+        (e) => failure(pin, e),
+      );
+    },
+    close: () => {
+      if (closed) return;
+      closed = true;
+      try {
+        addon.close(fd);
+      } catch {
+        // Best effort: the kernel frees the lines when the process exits.
+      }
+    },
+  });
+};
