@@ -60,7 +60,7 @@ quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
     eval "isset=\${$v+x}"
     [ -z "$isset" ] || echo "export $v=$(eval quote "\"\${$v}\"")"
   done
-  echo 'echo "vm: Linux $(uname -r) ($(uname -v | cut -c1-40)), $(nproc) CPU, $(free -m | awk "/Mem:/ {print \$2}") MiB"'
+  echo 'echo "vm: Linux $(uname -r) ($(uname -v | cut -c1-40)), $(nproc) CPU, $(awk "/MemTotal/ {print int(\$2 / 1024)}" /proc/meminfo) MiB"'
   n=0
   for c in $chips; do
     label=${c%:*}

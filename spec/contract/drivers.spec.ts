@@ -1,6 +1,8 @@
 import * as os from 'node:os';
 import * as E from 'fp-ts/Either';
 import { openSimDriver } from '../../src/adapters/gpio/sim';
+import { loadCdevAddon } from '../../src/adapters/gpio/cdev/addon';
+import { loadAddon } from '../../src/adapters/gpio/libgpiod/addon';
 import type { DriverError, SimulatedGpio } from '../../src/adapters/gpio/driver';
 import type { Level, PinSpec } from '../../src/core/model';
 import { cleanupAll, Order, track } from '../support/cleanup';
@@ -60,7 +62,7 @@ interface HostedChip {
 }
 
 /** The libgpiod driver in a child process (see spec/support/driver-host.ts), over `makeChip`'s chip. */
-const hostedHarness = (makeChip: () => Promise<HostedChip>): Harness => {
+const hostedHarness = (makeChip: () => Promise<HostedChip>, kind: 'libgpiod' | 'cdev' = 'libgpiod'): Harness => {
   let chip: HostedChip | undefined;
   let host: DriverHost | undefined;
   const h = () => {
@@ -73,7 +75,7 @@ const hostedHarness = (makeChip: () => Promise<HostedChip>): Harness => {
       chip = c;
       for (const [pin, level] of Object.entries(lines)) c.drive(Number(pin), level);
       host = DriverHost.start(c.env);
-      return h().call('open', { kind: 'libgpiod', pins, chip: c.chip });
+      return h().call('open', { kind, pins, chip: c.chip });
     },
     readInputs: () => h().call('readInputs'),
     read: (pin) => h().call('read', { pin }),
@@ -105,11 +107,27 @@ const kernelChip = async (): Promise<HostedChip> => {
   return { env: {}, chip: s.label, drive: (pin, level) => s.drive(pin, level), level: (pin) => s.level(pin) };
 };
 
+/**
+ * The hardware drivers that can run here: node-libgpiod where it built
+ * (libgpiod 1.6), our uAPI v2 addon wherever it built. The hardware suite
+ * needs at least one, and says which ran in each test's name.
+ */
+const kernelDrivers = (): Array<['libgpiod' | 'cdev', string]> => {
+  const drivers: Array<['libgpiod' | 'cdev', string]> = [];
+  if (E.isRight(loadAddon())) drivers.push(['libgpiod', 'libgpiod (node-libgpiod)']);
+  if (E.isRight(loadCdevAddon())) drivers.push(['cdev', 'cdev (our uAPI v2 addon)']);
+  if (drivers.length === 0) throw new Error('neither node-libgpiod nor the uAPI v2 addon loads: run npm install');
+  return drivers;
+};
+
 // `npm test` runs the contract on the simulated chip and the stand-in; `npm run
 // test:hardware` (GPIO_HARDWARE_SUITE=gpio-sim) runs it on the real kernel.
 const harnesses: Array<[string, () => Harness]> =
   process.env.GPIO_HARDWARE_SUITE === 'gpio-sim'
-    ? [[`libgpiod on the kernel gpio-sim (Linux ${os.release()}, a 58-line chip labelled rpi-gpio-contract)`, () => hostedHarness(kernelChip)]]
+    ? kernelDrivers().map(([kind, what]): [string, () => Harness] => [
+        `${what} on the kernel gpio-sim (Linux ${os.release()}, a 58-line chip labelled rpi-gpio-contract)`,
+        () => hostedHarness(kernelChip, kind),
+      ])
     : [
         ['sim', simHarness],
         ['libgpiod (node-libgpiod over the stand-in libgpiod.so.2)', () => hostedHarness(standinChip)],

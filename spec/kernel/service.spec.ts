@@ -1,14 +1,18 @@
+import * as E from 'fp-ts/Either';
 import { execFileSync, spawn } from 'node:child_process';
+import { loadCdevAddon } from '../../src/adapters/gpio/cdev/addon';
+import { loadAddon } from '../../src/adapters/gpio/libgpiod/addon';
 import { TestClient } from '../support/client';
 import { cleanupAll, Order, track } from '../support/cleanup';
 import { expectError, read, request } from '../support/config';
-import { gpioSimUnavailable, GpioTrace, KernelGpioSim } from '../support/gpio-sim';
+import { gpioinfo, gpiomonArgs, gpioSimUnavailable, GpioTrace, KernelGpioSim } from '../support/gpio-sim';
 import { Mosquitto } from '../support/mosquitto';
 import { Service } from '../support/service';
 
 // The built service (node dist/main.js, gpio.driver: libgpiod) on the real
-// kernel: a gpio-sim chip labelled as a Pi 4's header chip, the system's
-// libgpiod 1.6, a real Mosquitto. Inputs are driven through the sim's `pull`,
+// kernel: a gpio-sim chip labelled as a Pi 4's header chip, with each
+// hardware driver that loads here (node-libgpiod over the system's libgpiod
+// 1.6; our uAPI v2 addon), a real Mosquitto. Inputs are driven through the sim's `pull`,
 // outputs read from its `value`, and gpiolib's trace events prove what the
 // kernel was asked to do. Runs under `npm run test:hardware` (in a VM where
 // the host kernel has no gpio-sim); spec/kernel is not part of `npm test`.
@@ -30,7 +34,16 @@ const newChip = (): KernelGpioSim => {
   return chip;
 };
 
-const config = (port: number, extra: Record<string, unknown> = {}) => ({
+type Driver = 'libgpiod' | 'cdev';
+
+/** The hardware drivers that load here: node-libgpiod (libgpiod 1.6 only), our uAPI v2 addon. */
+const drivers: Driver[] = [
+  ...(E.isRight(loadAddon()) ? (['libgpiod'] as const) : []),
+  ...(E.isRight(loadCdevAddon()) ? (['cdev'] as const) : []),
+];
+if (drivers.length === 0) throw new Error('neither node-libgpiod nor the uAPI v2 addon loads: run npm install');
+
+const config = (driver: Driver, port: number, extra: Record<string, unknown> = {}) => ({
   thingName: THING,
   InputGpios: '5,6U,7D',
   OutputGpios: '8H,9,10,27L',
@@ -40,17 +53,9 @@ const config = (port: number, extra: Record<string, unknown> = {}) => ({
   ],
   InputPollPeriod: 20,
   mqtt: { url: `mqtt://127.0.0.1:${port}` },
-  gpio: { driver: 'libgpiod' },
+  gpio: { driver },
   ...extra,
 });
-
-/** gpioinfo's view of one line: consumer, direction and the flags in brackets. */
-const gpioinfo = (chip: string, offset: number): string => {
-  const out = execFileSync('gpioinfo', [chip], { encoding: 'utf8' });
-  const line = out.split('\n').find((l) => new RegExp(`^\\s*line\\s+${offset}:`).test(l));
-  if (line === undefined) throw new Error(`gpioinfo ${chip} shows no line ${offset}:\n${out}`);
-  return line.replace(/^\s*line\s+\d+:\s*/, '').replace(/\s+/g, ' ').trim();
-};
 
 const firstStates = async (client: TestClient, pins: number[]): Promise<Record<number, string>> => {
   const seen: Record<number, string> = {};
@@ -61,7 +66,7 @@ const firstStates = async (client: TestClient, pins: number[]): Promise<Record<n
 const until = (client: TestClient, pin: number, payload: string) =>
   client.until(`gpio/${THING}/${pin}/state`, (m) => m.payload === payload, ANSWER_MS);
 
-describe(`the service on the kernel's gpio-sim (Linux ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}, a 58-line chip labelled ${LABEL})`, () => {
+describe.each(drivers)(`the service (gpio.driver: %s) on the kernel's gpio-sim (Linux ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}, a 58-line chip labelled ${LABEL})`, (driver) => {
   it('starts every line as configured, without a glitch on the outputs that keep their level, and publishes each first level', async () => {
     const chip = newChip();
     const broker = await Mosquitto.start();
@@ -73,9 +78,9 @@ describe(`the service on the kernel's gpio-sim (Linux ${execFileSync('uname', ['
     track(trace, Order.Broker, async () => trace.stop());
     const client = await TestClient.connect(`mqtt://127.0.0.1:${broker.port}`);
     await client.subscribe([`gpio/${THING}/+/state`, `gpio/${THING}/error`]);
-    const service = await Service.start(config(broker.port));
+    const service = await Service.start(config(driver, broker.port));
     const ready = await service.ready(READY_MS);
-    expect(ready).toMatchObject({ driver: 'libgpiod', chip: `${chip.chipName} (${LABEL})` });
+    expect(ready).toMatchObject({ driver, chip: `${chip.chipName} (${LABEL})` });
 
     expect(await firstStates(client, [5, 6, 7, 17, 8, 9, 10, 27, 22])).toEqual({
       5: '1', // as it was
@@ -92,12 +97,13 @@ describe(`the service on the kernel's gpio-sim (Linux ${execFileSync('uname', ['
 
     // What the kernel shows users (the README's "check the wiring").
     const info = (p: number) => gpioinfo(chip.chipName, p);
-    expect(info(5)).toMatch(/"rpi-gpio-connector" input active-high \[used\]$/);
-    expect(info(6)).toMatch(/"rpi-gpio-connector" input active-high \[used pull-up\]$/);
-    expect(info(7)).toMatch(/"rpi-gpio-connector" input active-high \[used pull-down\]$/);
-    expect(info(17)).toMatch(/"rpi-gpio-connector" input active-low \[used pull-up\]$/);
-    expect(info(9)).toMatch(/"rpi-gpio-connector" output active-high \[used\]$/);
-    expect(info(22)).toMatch(/"rpi-gpio-connector" output active-low \[used\]$/);
+    const ours = { consumer: 'rpi-gpio-connector', activeLow: false, bias: undefined };
+    expect(info(5)).toEqual({ ...ours, direction: 'input' });
+    expect(info(6)).toEqual({ ...ours, direction: 'input', bias: 'pull-up' });
+    expect(info(7)).toEqual({ ...ours, direction: 'input', bias: 'pull-down' });
+    expect(info(17)).toEqual({ ...ours, direction: 'input', activeLow: true, bias: 'pull-up' });
+    expect(info(9)).toEqual({ ...ours, direction: 'output' });
+    expect(info(22)).toEqual({ ...ours, direction: 'output', activeLow: true });
 
     // The kept outputs were never made inputs and never driven to the other level.
     const events = trace.events();
@@ -114,7 +120,7 @@ describe(`the service on the kernel's gpio-sim (Linux ${execFileSync('uname', ['
     const broker = await Mosquitto.start();
     const client = await TestClient.connect(`mqtt://127.0.0.1:${broker.port}`);
     await client.subscribe([`gpio/${THING}/+/state`, `gpio/${THING}/error`]);
-    const service = await Service.start(config(broker.port));
+    const service = await Service.start(config(driver, broker.port));
     await service.ready(READY_MS);
     await firstStates(client, [5, 6, 7, 17]);
 
@@ -144,12 +150,12 @@ describe(`the service on the kernel's gpio-sim (Linux ${execFileSync('uname', ['
   it('releases every line when stopped with SIGTERM', async () => {
     const chip = newChip();
     const broker = await Mosquitto.start();
-    const service = await Service.start(config(broker.port));
+    const service = await Service.start(config(driver, broker.port));
     await service.ready(READY_MS);
-    expect(gpioinfo(chip.chipName, 8)).toContain('"rpi-gpio-connector"');
+    expect(gpioinfo(chip.chipName, 8).consumer).toBe('rpi-gpio-connector');
     service.kill('SIGTERM');
     expect(await service.waitForExit(60_000)).toEqual({ code: 0, signal: null });
-    for (const p of [5, 6, 7, 17, 8, 9, 10, 27, 22]) expect([p, gpioinfo(chip.chipName, p)]).toEqual([p, expect.stringMatching(/unused/)]);
+    for (const p of [5, 6, 7, 17, 8, 9, 10, 27, 22]) expect([p, gpioinfo(chip.chipName, p).consumer]).toEqual([p, undefined]);
     // No longer driven, an output falls back to its pull (down): the kernel drives a line only while it is held.
     expect(chip.level(8)).toBe(0);
   });
@@ -157,33 +163,33 @@ describe(`the service on the kernel's gpio-sim (Linux ${execFileSync('uname', ['
   describe('start-up errors the kernel produces', () => {
     const stopsWith = async (message: RegExp | string, extra: Record<string, unknown>, chip: KernelGpioSim) => {
       const broker = await Mosquitto.start();
-      const service = await Service.start(config(broker.port, extra));
+      const service = await Service.start(config(driver, broker.port, extra));
       const exit = await service.waitForExit(READY_MS);
       expect({ exit, stderr: service.stderr }).toEqual({ exit: { code: 1, signal: null }, stderr: typeof message === 'string' ? expect.stringContaining(message) : expect.stringMatching(message) });
       expect(service.logs.some((l) => l['msg'] === 'ready')).toBe(false);
       // Nothing of ours is left requested.
-      for (const p of [5, 6, 7, 17, 8, 9, 10, 22]) expect([p, gpioinfo(chip.chipName, p)]).toEqual([p, expect.not.stringContaining('rpi-gpio-connector')]);
+      for (const p of [5, 6, 7, 17, 8, 9, 10, 22]) expect([p, gpioinfo(chip.chipName, p).consumer]).toEqual([p, undefined]);
     };
 
     it('a line held by another program: names it', async () => {
       const chip = newChip();
-      const holder = spawn('gpiomon', [chip.chipName, '27'], { stdio: 'ignore' });
+      const holder = spawn('gpiomon', gpiomonArgs(chip.chipName, 27), { stdio: 'ignore' });
       track(holder, Order.Service, async () => {
         holder.kill('SIGKILL');
       });
-      for (let i = 0; i < 600 && !gpioinfo(chip.chipName, 27).includes('"gpiomon"'); i++) await new Promise((r) => setTimeout(r, 100));
-      expect(gpioinfo(chip.chipName, 27)).toContain('"gpiomon"');
+      for (let i = 0; i < 600 && gpioinfo(chip.chipName, 27).consumer !== 'gpiomon'; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(gpioinfo(chip.chipName, 27).consumer).toBe('gpiomon');
       await stopsWith(`GPIO 27 on ${chip.chipName} is busy: it is held by "gpiomon"`, {}, chip);
     });
 
     it('a pin beyond the chip: gives its line count', async () => {
       const chip = newChip();
-      await stopsWith(`GPIO 60 is out of range on ${chip.chipName}: the chip has 58 lines (0-57)`, { OutputGpios: '8H,9,10,27L,60', gpio: { driver: 'libgpiod', lines: 64 } }, chip);
+      await stopsWith(`GPIO 60 is out of range on ${chip.chipName}: the chip has 58 lines (0-57)`, { OutputGpios: '8H,9,10,27L,60', gpio: { driver, lines: 64 } }, chip);
     });
 
     it('the named chip missing: lists the chips present', async () => {
       const chip = newChip();
-      await stopsWith(new RegExp(`GPIO chip gpiochip99 not found; chips present: .*${chip.chipName} \\(${LABEL}\\)`), { gpio: { driver: 'libgpiod', chip: 'gpiochip99' } }, chip);
+      await stopsWith(new RegExp(`GPIO chip gpiochip99 not found; chips present: .*${chip.chipName} \\(${LABEL}\\)`), { gpio: { driver, chip: 'gpiochip99' } }, chip);
     });
   });
 });

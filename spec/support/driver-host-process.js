@@ -8,11 +8,12 @@ const { join } = require('node:path');
 const dist = join(process.env.RPI_GPIO_DIST || join(__dirname, '..', '..', 'dist'), 'adapters', 'gpio');
 const { openLibgpiodDriver } = require(join(dist, 'libgpiod', 'driver.js'));
 const { openSimDriver } = require(join(dist, 'sim.js'));
+const { openCdevDriver } = require(join(dist, 'cdev', 'driver.js'));
 
 let driver;
 const ops = {
   open: ({ kind, pins, chip }) => {
-    const opened = kind === 'libgpiod' ? openLibgpiodDriver(pins, chip) : openSimDriver(pins);
+    const opened = kind === 'libgpiod' ? openLibgpiodDriver(pins, chip) : kind === 'cdev' ? openCdevDriver(pins, chip) : openSimDriver(pins);
     if (opened._tag === 'Right') driver = opened.right;
     return opened._tag === 'Right'
       ? { _tag: 'Right', right: { inputs: driver.inputs, description: driver.description, why: driver.why } }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -108,3 +109,52 @@ export class GpioTrace {
     writeFileSync(join(TRACEFS, 'events', 'gpio', 'enable'), '0');
   }
 }
+
+/** One line as gpioinfo (Debian's gpiod tools) shows it, in libgpiod 1.6's format or 2.x's. */
+export interface LineView {
+  consumer: string | undefined;
+  direction: 'input' | 'output';
+  activeLow: boolean;
+  bias: 'pull-up' | 'pull-down' | 'disabled' | undefined;
+}
+
+/** The major version of the gpiod tools installed: 1 (Bookworm) or 2 (Trixie). */
+export const gpiodToolsVersion = (): number => {
+  const out = execFileSync('gpioinfo', ['--version'], { encoding: 'utf8' });
+  const m = /v(\d+)\./.exec(out);
+  if (!m) throw new Error(`cannot tell gpioinfo's version from: ${out}`);
+  return Number(m[1]);
+};
+
+/** What gpioinfo shows for one line: the view users are told to check (README, "Check the wiring"). */
+export const gpioinfo = (chip: string, offset: number): LineView => {
+  const v2 = gpiodToolsVersion() >= 2;
+  const out = execFileSync('gpioinfo', v2 ? ['-c', chip] : [chip], { encoding: 'utf8' });
+  const line = out.split('\n').find((l) => new RegExp(`^\\s*line\\s+${offset}:`).test(l));
+  if (line === undefined) throw new Error(`gpioinfo ${chip} shows no line ${offset}:\n${out}`);
+  if (v2) {
+    // line   6:	unnamed         	input active-low bias=pull-up consumer=rpi-gpio-connector
+    const tokens = line.replace(/^\s*line\s+\d+:\s+("[^"]*"|\S+)\s+/, '').trim().split(/\s+/);
+    const value = (key: string) => tokens.find((t) => t.startsWith(`${key}=`))?.slice(key.length + 1).replace(/^"|"$/g, '');
+    return {
+      consumer: value('consumer'),
+      direction: tokens.includes('output') ? 'output' : 'input',
+      activeLow: tokens.includes('active-low'),
+      bias: value('bias') as LineView['bias'],
+    };
+  }
+  // line   6:      unnamed "rpi-gpio-connector"   input  active-high [used pull-up]
+  const m = /^\s*line\s+\d+:\s+("[^"]*"|\S+)\s+("([^"]*)"|unused)\s+(input|output)\s+(active-high|active-low)(?:\s+\[([^\]]*)\])?/.exec(line);
+  if (!m) throw new Error(`cannot read gpioinfo's line: ${line}`);
+  const flags = (m[6] ?? '').split(/\s+/);
+  return {
+    consumer: m[3],
+    direction: m[4] as 'input' | 'output',
+    activeLow: m[5] === 'active-low',
+    bias: flags.includes('pull-up') ? 'pull-up' : flags.includes('pull-down') ? 'pull-down' : flags.includes('bias-disabled') ? 'disabled' : undefined,
+  };
+};
+
+/** Arguments for gpiomon to watch one line (and so hold it), in either tools version. */
+export const gpiomonArgs = (chip: string, offset: number): string[] =>
+  gpiodToolsVersion() >= 2 ? ['-c', chip, String(offset)] : [chip, String(offset)];

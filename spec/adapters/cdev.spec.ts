@@ -1,0 +1,79 @@
+import * as E from 'fp-ts/Either';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCdevAddon, V2Flag } from '../../src/adapters/gpio/cdev/addon';
+import { openCdevDriver, requestConfig } from '../../src/adapters/gpio/cdev/driver';
+import type { PinSpec } from '../../src/core/model';
+
+// The uAPI v2 driver's own decisions, and its start-up errors on a machine
+// without a GPIO chip, through the real addon. Its behaviour on real lines is
+// proven on the kernel's gpio-sim by `npm run test:hardware` (spec/contract,
+// spec/kernel): this kernel has no GPIO chip to request lines from.
+
+const IN = V2Flag.INPUT;
+const OUT = V2Flag.OUTPUT;
+
+describe('one uAPI v2 request for every line', () => {
+  it('takes the most common flag set as the default and gives every other set an attribute', () => {
+    const flags = [IN, IN | V2Flag.BIAS_PULL_UP, IN, IN | V2Flag.BIAS_PULL_DOWN, OUT, OUT | V2Flag.ACTIVE_LOW, IN];
+    const initial = [undefined, undefined, undefined, undefined, 1, 0, undefined] as const;
+    expect(requestConfig(flags, initial)).toEqual(
+      E.right({
+        flags: IN,
+        attrs: [
+          { indices: [1], flags: IN | V2Flag.BIAS_PULL_UP },
+          { indices: [3], flags: IN | V2Flag.BIAS_PULL_DOWN },
+          { indices: [4], flags: OUT },
+          { indices: [5], flags: OUT | V2Flag.ACTIVE_LOW },
+          // The outputs' first levels: logical, the active ones listed.
+          { indices: [4, 5], values: [4] },
+        ],
+      }),
+    );
+  });
+
+  it('needs no attribute when every line is alike, and none for levels without outputs', () => {
+    expect(requestConfig([IN, IN], [undefined, undefined])).toEqual(E.right({ flags: IN, attrs: [] }));
+  });
+
+  it('refuses, with a message, more distinct settings than the kernel takes in one request (10)', () => {
+    const flags = Array.from({ length: 11 }, (_, i) => IN | (i << 16));
+    expect(E.map((c: { attrs: unknown[] }) => c.attrs.length)(requestConfig(flags, []))).toEqual(E.right(10));
+    expect(requestConfig([...flags, IN | (12 << 16)], [])).toEqual(
+      E.left("these pins need 11 line attributes (settings beyond the first, and the outputs' first levels); one request of the GPIO character device carries at most 10"),
+    );
+  });
+});
+
+describe('the uAPI v2 driver without a GPIO chip, through the real addon', () => {
+  const pins: PinSpec[] = [{ pin: 5, direction: 'input', bias: 'pull-up', activeLow: false }];
+  let dev: string;
+  beforeEach(() => {
+    dev = mkdtempSync(join(tmpdir(), 'cdev-dev-'));
+  });
+  afterEach(() => rmSync(dev, { recursive: true, force: true }));
+
+  it('builds and loads with npm install (no libgpiod needed)', () => {
+    const addon = loadCdevAddon();
+    expect(E.isRight(addon) ? Object.keys(addon.right).sort() : addon.left).toEqual(
+      ['chipInfo', 'close', 'getValues', 'lineInfo', 'readEvents', 'request', 'setValues', 'unwatch', 'watch'],
+    );
+  });
+
+  it('no chip at all', () => {
+    expect(openCdevDriver(pins, 'auto', loadCdevAddon, dev)).toEqual(E.left(expect.stringMatching(/^no GPIO chip found: there is no \/dev\/gpiochip\* device/)));
+    expect(openCdevDriver(pins, 'gpiochip4', loadCdevAddon, dev)).toEqual(E.left('GPIO chip gpiochip4 not found: there is no /dev/gpiochip* device on this machine'));
+  });
+
+  it('a device file that is not a GPIO chip: says what the kernel answered', () => {
+    writeFileSync(join(dev, 'gpiochip0'), '');
+    expect(openCdevDriver(pins, 'auto', loadCdevAddon, dev)).toEqual(E.left(expect.stringMatching(/^cannot open GPIO chip gpiochip0: ENOTTY: /)));
+  });
+
+  it('without the addon: says how to build it', () => {
+    expect(openCdevDriver(pins, 'auto', () => E.left('the GPIO character-device addon is not built (...)'), dev)).toEqual(
+      E.left('the GPIO character-device addon is not built (...)'),
+    );
+  });
+});
