@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import * as E from 'fp-ts/Either';
-import { fromEvent } from 'rxjs';
+import { EMPTY, filter, fromEvent, merge } from 'rxjs';
 import { loadConfigFile } from './adapters/config-file';
 import { openDriver } from './adapters/gpio/select';
 import { createLogger, parseSeverity } from './adapters/log/logger';
@@ -13,6 +13,8 @@ import { inputsOf, outputsOf } from './core/model';
 import { requestFilters, statusTopic } from './core/topics';
 import { connector } from './streams/connector';
 import { isSimulated } from './adapters/gpio/driver';
+import { startDiscovery } from './adapters/mqtt/discovery';
+import { packageVersion } from './version';
 
 /** Exit codes: 2 for a bad command line or config, 1 for a start-up or run-time failure. */
 const EXIT_CONFIG = 2;
@@ -80,6 +82,18 @@ const main = async (): Promise<void> => {
     return fail('mqtt', `cannot read a TLS file: ${(e as Error).message}`);
   }
   const client = connectClient(url, options);
+  // Registered before the other connect listeners: Home Assistant wants the configs before the states.
+  const discovery =
+    config.homeAssistant === undefined
+      ? undefined
+      : startDiscovery(client, {
+          thing,
+          pins: config.pins,
+          prefix: config.homeAssistant.prefix,
+          qos: config.mqtt.qos,
+          version: packageVersion(),
+          log: log.child('discovery'),
+        });
   const status = statusTopic(thing);
   client.on('connect', () => {
     mqttLog.info('connected', { broker: redactUrl(url), clientId: config.mqtt.clientId });
@@ -93,7 +107,10 @@ const main = async (): Promise<void> => {
     publishOutputs(
       connector(
         // Listeners added now see only later connects: each one is a reconnect.
-        { request$: mqttRequests(client), resync$: fromEvent(client, 'connect') },
+        {
+          request$: discovery === undefined ? mqttRequests(client) : mqttRequests(client).pipe(filter((r) => !discovery.owns(r.topic))),
+          resync$: merge(fromEvent(client, 'connect'), discovery?.announced$ ?? EMPTY),
+        },
         {
           thingName: thing,
           pins: config.pins,
