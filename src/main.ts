@@ -6,6 +6,7 @@ import { openDriver } from './adapters/gpio/select';
 import { createLogger, parseSeverity } from './adapters/log/logger';
 import { startEmbeddedBroker, type EmbeddedBroker } from './adapters/mqtt/broker';
 import { clientOptions, connectClient, redactUrl } from './adapters/mqtt/client';
+import { watchConnection } from './adapters/mqtt/connection';
 import { mqttRequests } from './adapters/mqtt/requests';
 import { publishOutputs, type Sink } from './adapters/mqtt/sink';
 import { parseArgs, usage } from './cli';
@@ -99,8 +100,16 @@ const main = async (): Promise<void> => {
     mqttLog.info('connected', { broker: redactUrl(url), clientId: config.mqtt.clientId });
     client.publish(status, 'online', { qos: config.mqtt.qos, retain: true });
   });
-  client.on('offline', () => mqttLog.warn('broker connection lost; reconnecting every second', { broker: redactUrl(url) }));
-  client.on('error', (e) => mqttLog.warn('broker error', { error: e.message }));
+  const connection = watchConnection(client, {
+    broker: redactUrl(url),
+    log: mqttLog,
+    onStartupFailure: (message) => {
+      // A refusal or a TLS failure does not go away by waiting: exit 1 so systemd retries with its own pause.
+      client.end(true);
+      driver.close();
+      void (broker?.close() ?? Promise.resolve()).finally(() => fail('mqtt', message));
+    },
+  });
 
   const filters = requestFilters(thing, isSimulated(driver));
   const startPipeline = (): Sink =>
@@ -166,6 +175,7 @@ const main = async (): Promise<void> => {
     sink?.subscription.unsubscribe(); // stops polling and answering
     await Promise.race([sink?.drained(), delay(800)]);
     driver.close();
+    connection.stop();
     if (client.connected) {
       await new Promise<void>((resolve) => client.publish(status, 'offline', { qos: 0, retain: true }, () => resolve()));
     }

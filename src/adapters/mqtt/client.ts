@@ -24,6 +24,8 @@ export const clientOptions = (cfg: MqttConfig, thing: string, read = readFileSyn
   clientId: cfg.clientId,
   clean: true,
   reconnectPeriod: 1000,
+  // Without it MQTT.js gives up after a refused login; ./connection.ts paces the retries.
+  reconnectOnConnackError: true,
   connectTimeout: 10_000,
   keepalive: 30,
   queueQoSZero: false,

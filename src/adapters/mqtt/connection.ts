@@ -1,0 +1,78 @@
+import type { MqttClient } from 'mqtt';
+import { backoffMs, classifyFailure, isStartupFailure, RETRY_MS, type Failure } from '../../core/broker-failures';
+import type { Logger } from '../log/logger';
+
+export interface ConnectionDeps {
+  /** The broker URL without credentials. */
+  readonly broker: string;
+  readonly log: Logger;
+  /** A refusal or TLS failure before the first connection: the caller exits with status 1. */
+  readonly onStartupFailure: (message: string) => void;
+  readonly now?: () => number;
+}
+
+/**
+ * Watches a client's connection. Before the first connection, a refusal or a
+ * TLS failure is a start-up failure. Later, refusals and TLS failures are
+ * retried with a backoff (1 s doubling to 30 s) and an unreachable broker
+ * every second. Each outage is logged once when it starts (and once more if
+ * its reason changes) and once when it ends, with how long it lasted and how
+ * many tries it took: never a line per try.
+ *
+ * MQTT.js reads `options.reconnectPeriod` each time it arms its reconnect
+ * timer after a failed attempt, so setting it there is enough.
+ */
+export const watchConnection = (client: MqttClient, deps: ConnectionDeps): { stop(): void } => {
+  const { log, broker } = deps;
+  const now = deps.now ?? Date.now;
+  let connectedOnce = false;
+  let stopped = false;
+  let refusals = 0;
+  let outage: { since: number; tries: number; reason: string } | undefined;
+
+  const begin = (reason: string, fields: Record<string, unknown>, message: string): void => {
+    if (outage?.reason === reason) return;
+    outage = { since: outage?.since ?? now(), tries: outage?.tries ?? 0, reason };
+    log.warn(message, { broker, ...fields });
+  };
+
+  client.on('error', (e: Error & { code?: unknown }) => {
+    if (stopped) return;
+    const f: Failure = classifyFailure(e);
+    if (!connectedOnce && isStartupFailure(f)) {
+      stopped = true;
+      deps.onStartupFailure(`cannot connect to the broker ${broker}: ${f.reason} (${f.detail})`);
+      return;
+    }
+    if (f.kind === 'network') {
+      refusals = 0;
+      client.options.reconnectPeriod = RETRY_MS;
+    } else {
+      refusals += 1;
+      client.options.reconnectPeriod = backoffMs(refusals);
+    }
+    const retry = f.kind === 'network' ? 'retrying every second' : `retrying with a backoff from 1 s to 30 s`;
+    begin(f.reason, { reason: f.reason, error: f.detail }, connectedOnce ? `broker connection failing: ${f.reason}; ${retry}` : `cannot reach the broker yet: ${f.reason}; ${retry}`);
+  });
+  client.on('close', () => {
+    // A lost connection with no error (the broker went away): the outage starts here.
+    if (!stopped && connectedOnce && outage === undefined) begin('connection lost', {}, 'broker connection lost; reconnecting every second');
+  });
+  client.on('reconnect', () => {
+    if (outage !== undefined) outage.tries += 1;
+  });
+  client.on('connect', () => {
+    if (outage !== undefined && connectedOnce) {
+      log.info('broker connection back', { broker, downMs: now() - outage.since, tries: outage.tries, after: outage.reason });
+    }
+    connectedOnce = true;
+    outage = undefined;
+    refusals = 0;
+    client.options.reconnectPeriod = RETRY_MS;
+  });
+  return {
+    stop: () => {
+      stopped = true;
+    },
+  };
+};
