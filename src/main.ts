@@ -13,6 +13,7 @@ import { parseArgs, usage } from './cli';
 import { inputsOf, outputsOf } from './core/model';
 import { requestFilters, statusTopic } from './core/topics';
 import { connector } from './streams/connector';
+import { clientIdWarnings } from './core/aws-iot';
 import { isSimulated } from './adapters/gpio/driver';
 import { startDiscovery } from './adapters/mqtt/discovery';
 import { packageVersion } from './version';
@@ -48,6 +49,7 @@ const main = async (): Promise<void> => {
   }
   const config = decoded.right;
   const thing = config.thingName;
+  for (const warning of clientIdWarnings(config.mqtt.clientId)) log.child('config').warn(warning);
   for (const key of config.ignored) {
     log.child('config').info(`${key} is ignored: the character device needs no /dev/gpiomem resource`, { key });
   }
@@ -103,6 +105,7 @@ const main = async (): Promise<void> => {
   const connection = watchConnection(client, {
     broker: redactUrl(url),
     log: mqttLog,
+    tls: /^(mqtts|wss):/i.test(url),
     onStartupFailure: (message) => {
       // A refusal or a TLS failure does not go away by waiting: exit 1 so systemd retries with its own pause.
       client.end(true);

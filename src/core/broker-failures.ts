@@ -98,6 +98,19 @@ export const classifyFailure = (error: { readonly code?: unknown; readonly messa
   return { kind: 'network', reason: 'the connection failed', detail };
 };
 
+/**
+ * The broker closed the connection with no error and no CONNACK. Over TLS
+ * this is what AWS IoT Core on port 443 does to a client without the ALPN
+ * protocol x-amzn-mqtt-ca.
+ */
+export const closedBeforeAccepting = (tls: boolean): Failure => ({
+  kind: 'network',
+  reason: tls
+    ? 'the broker closed the connection before accepting it (AWS IoT Core on port 443 does so without the ALPN protocol x-amzn-mqtt-ca: see mqtt.alpn)'
+    : 'the broker closed the connection before accepting it',
+  detail: 'connection closed without CONNACK',
+});
+
 /** Refusals and TLS failures keep failing until someone changes something: not worth a try a second. */
 export const RETRY_MS = 1000;
 export const MAX_BACKOFF_MS = 30_000;

@@ -55,6 +55,10 @@ export interface MqttConfig {
   readonly retainState: boolean;
   /** Apply write commands the broker delivers as retained (old stored commands). Off by default. */
   readonly acceptRetainedWrites: boolean;
+  /** 5 for MQTT 5; absent is MQTT 3.1.1 (4). */
+  readonly protocolVersion?: 4 | 5;
+  /** TLS ALPN protocols to offer; absent: automatic (`x-amzn-mqtt-ca` for AWS IoT Core on port 443). */
+  readonly alpn?: ReadonlyArray<string>;
 }
 
 export type DriverKind = 'auto' | 'sim' | 'libgpiod';

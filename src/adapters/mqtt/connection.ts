@@ -1,11 +1,13 @@
 import type { MqttClient } from 'mqtt';
-import { backoffMs, classifyFailure, isStartupFailure, RETRY_MS, type Failure } from '../../core/broker-failures';
+import { backoffMs, classifyFailure, closedBeforeAccepting, isStartupFailure, RETRY_MS, type Failure } from '../../core/broker-failures';
 import type { Logger } from '../log/logger';
 
 export interface ConnectionDeps {
   /** The broker URL without credentials. */
   readonly broker: string;
   readonly log: Logger;
+  /** mqtts:// or wss://: a close before the CONNACK may be a missing ALPN protocol. */
+  readonly tls: boolean;
   /** A refusal or TLS failure before the first connection: the caller exits with status 1. */
   readonly onStartupFailure: (message: string) => void;
   readonly now?: () => number;
@@ -29,6 +31,7 @@ export const watchConnection = (client: MqttClient, deps: ConnectionDeps): { sto
   let stopped = false;
   let refusals = 0;
   let outage: { since: number; tries: number; reason: string } | undefined;
+  let erredThisAttempt = false;
 
   const begin = (reason: string, fields: Record<string, unknown>, message: string): void => {
     if (outage?.reason === reason) return;
@@ -36,9 +39,7 @@ export const watchConnection = (client: MqttClient, deps: ConnectionDeps): { sto
     log.warn(message, { broker, ...fields });
   };
 
-  client.on('error', (e: Error & { code?: unknown }) => {
-    if (stopped) return;
-    const f: Failure = classifyFailure(e);
+  const failed = (f: Failure): void => {
     if (!connectedOnce && isStartupFailure(f)) {
       stopped = true;
       deps.onStartupFailure(`cannot connect to the broker ${broker}: ${f.reason} (${f.detail})`);
@@ -53,15 +54,26 @@ export const watchConnection = (client: MqttClient, deps: ConnectionDeps): { sto
     }
     const retry = f.kind === 'network' ? 'retrying every second' : `retrying with a backoff from 1 s to 30 s`;
     begin(f.reason, { reason: f.reason, error: f.detail }, connectedOnce ? `broker connection failing: ${f.reason}; ${retry}` : `cannot reach the broker yet: ${f.reason}; ${retry}`);
+  };
+  client.on('error', (e: Error & { code?: unknown }) => {
+    if (stopped) return;
+    erredThisAttempt = true;
+    failed(classifyFailure(e));
   });
   client.on('close', () => {
+    if (stopped) return;
+    if (!connectedOnce && !erredThisAttempt) failed(closedBeforeAccepting(deps.tls));
     // A lost connection with no error (the broker went away): the outage starts here.
-    if (!stopped && connectedOnce && outage === undefined) begin('connection lost', {}, 'broker connection lost; reconnecting every second');
+    else if (connectedOnce && outage === undefined) begin('connection lost', {}, 'broker connection lost; reconnecting every second');
+    erredThisAttempt = false;
   });
   client.on('reconnect', () => {
+    erredThisAttempt = false;
     if (outage !== undefined) outage.tries += 1;
   });
   client.on('connect', () => {
+    // Nagle would hold an answer written right after an acknowledgement until the broker's delayed ACK.
+    (client.stream as { setNoDelay?: (noDelay: boolean) => unknown } | undefined)?.setNoDelay?.(true);
     if (outage !== undefined && connectedOnce) {
       log.info('broker connection back', { broker, downMs: now() - outage.since, tries: outage.tries, after: outage.reason });
     }

@@ -36,4 +36,6 @@ export const mqttConfig = (m: Mqtt, thingName: string, retainByDefault = false):
   qos: m.qos ?? 1,
   retainState: m.retainState ?? retainByDefault,
   acceptRetainedWrites: m.acceptRetainedWrites ?? false,
+  ...(m.protocolVersion === undefined ? {} : { protocolVersion: m.protocolVersion }),
+  ...(m.alpn === undefined ? {} : { alpn: m.alpn }),
 });

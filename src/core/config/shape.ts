@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import { brokerUrl, chip, integer, integerIn, oneOf, pollPeriod, qos, secret } from './codecs';
 import { DEVICE_CLASSES, discoveryPrefix, entityName } from './home-assistant';
+import { alpn, protocolVersion } from './mqtt-extra';
 import { inputGpios, outputGpios } from './gpio-strings';
 
 /**
@@ -54,6 +55,8 @@ export const Mqtt = t.partial(
     qos,
     retainState: t.boolean,
     acceptRetainedWrites: t.boolean,
+    protocolVersion,
+    alpn,
   },
   'a mapping',
 );
