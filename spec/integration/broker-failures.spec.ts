@@ -119,4 +119,32 @@ describe('a broker that starts refusing during a run', () => {
     expect(await read(client, 9)).toBe(START_LEVELS[9]);
     expect(service.logs.filter((l) => msg(l) === 'broker connection back')).toHaveLength(1);
   });
+
+  it('retries a TLS failure (the broker came back with a certificate from another CA) the same way, and comes back', async () => {
+    const pki = makePki();
+    const broker = await Mosquitto.start({ settings: tlsSettings(pki, true) });
+    const url = `mqtts://127.0.0.1:${broker.port}`;
+    const service = await Service.start(brokerConfig(url, { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey }));
+    await service.ready();
+
+    broker.reconfigure([`cafile ${pki.ca}`, `certfile ${pki.otherServerCert}`, `keyfile ${pki.otherServerKey}`, 'require_certificate true']);
+    await broker.restart();
+    const failing = await service.waitForLog((l) => /^broker connection failing: /.test(msg(l)), 15_000);
+    expect(failing['reason']).toBe("the broker's certificate is not signed by a CA this service trusts (check mqtt.ca)");
+    // Let it try a few times (mosquitto logs each failed handshake), then check it said so once.
+    const handshakes = () => (broker.log.match(/OpenSSL Error|Client <unknown> disconnected|Socket error on client <unknown>/g) ?? []).length;
+    const deadline = Date.now() + 20_000;
+    while (handshakes() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(handshakes()).toBeGreaterThanOrEqual(3);
+    expect(service.logs.filter((l) => /^broker connection failing: /.test(msg(l)))).toHaveLength(1);
+    expect(service.exited).toBeUndefined();
+
+    broker.reconfigure(tlsSettings(pki, true));
+    await broker.restart();
+    const back = await service.waitForLog((l) => msg(l) === 'broker connection back', 45_000);
+    expect(back['after']).toBe("the broker's certificate is not signed by a CA this service trusts (check mqtt.ca)");
+    const client = await TestClient.connect(url, { ca: readFileSync(pki.ca), cert: readFileSync(pki.clientCert), key: readFileSync(pki.clientKey) });
+    await client.subscribe('gpio/t1/9/state');
+    expect(await read(client, 9)).toBe(START_LEVELS[9]);
+  });
 });

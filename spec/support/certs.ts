@@ -14,6 +14,9 @@ export interface Pki {
   readonly serverKey: string;
   readonly clientCert: string;
   readonly clientKey: string;
+  /** A server certificate for 127.0.0.1 signed by the other CA: a broker whose certificate changed. */
+  readonly otherServerCert: string;
+  readonly otherServerKey: string;
 }
 
 function openssl(dir: string, ...args: string[]): void {
@@ -40,6 +43,7 @@ export function makePki(): Pki {
   execFileSync('sh', ['-c', "printf 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\\n' > server.ext; printf 'extendedKeyUsage=clientAuth\\n' > client.ext"], { cwd: dir });
   makeLeaf(dir, 'server', 'ca', 'server.ext');
   makeLeaf(dir, 'client', 'ca', 'client.ext');
+  makeLeaf(dir, 'other-server', 'other-ca', 'server.ext');
   const f = (name: string) => join(dir, name);
   return {
     dir,
@@ -49,6 +53,8 @@ export function makePki(): Pki {
     serverKey: f('server.key'),
     clientCert: f('client.crt'),
     clientKey: f('client.key'),
+    otherServerCert: f('other-server.crt'),
+    otherServerKey: f('other-server.key'),
   };
 }
 
