@@ -66,6 +66,35 @@ process.stdout.write(JSON.stringify({ modules: cache, rssMiB: 0, exports: [typeo
     expect(esm.modules.filter((m) => HEAVY.test(m))).toEqual([]);
   });
 
+  it('works without the MQTT client, the broker and the native addon installed (npm install --omit=optional, and no mqtt)', () => {
+    // A preload that makes those packages unresolvable, as if they were not installed.
+    writeFileSync(
+      join(project.dir, 'hide.cjs'),
+      `const Module = require('node:module');
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (/^(mqtt|aedes|node-libgpiod)(\\/|$)/.test(request)) { const e = new Error('Cannot find module ' + request); e.code = 'MODULE_NOT_FOUND'; throw e; }
+  return resolve.call(this, request, ...rest);
+};`,
+    );
+    const code = `const lib = require('rpi-gpio-connector/streams');
+const E = require('fp-ts/lib/Either.js');
+const config = lib.decodeConfig({ thingName: 'pi', OutputGpios: '8L' }, {});
+const driver = lib.openSimDriver(config.right.pins);
+const seen = [];
+const sub = lib.connector({ request$: require('rxjs').of({ topic: 'gpio/pi/8/write', payload: '1', retained: false }) }, { ...config.right, driver: driver.right })
+  .subscribe((o) => seen.push(o._tag + ':' + o.pin + '=' + o.level));
+sub.unsubscribe();
+driver.right.close();
+let hidden = false;
+try { require('node:module').createRequire(require.resolve('rpi-gpio-connector/package.json'))('mqtt'); } catch { hidden = true; }
+process.stdout.write(JSON.stringify({ seen, hidden, isLeft: E.isLeft(config) }));`;
+    writeFileSync(join(project.dir, 'bare.cjs'), code);
+    const run = spawnSync(process.execPath, ['--require', join(project.dir, 'hide.cjs'), join(project.dir, 'bare.cjs')], { cwd: project.dir, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ seen: ['State:8=0', 'State:8=1'], hidden: true, isLeft: false });
+  });
+
   it('keeps the package internals private: only the entries in "exports" resolve', () => {
     writeFileSync(join(project.dir, 'deep.cjs'), "require('rpi-gpio-connector/dist/main.js');");
     const run = spawnSync(process.execPath, [join(project.dir, 'deep.cjs')], { cwd: project.dir, encoding: 'utf8' });
