@@ -8,6 +8,8 @@ missing=""
 [ -f /usr/include/gpiod.h ] || missing="$missing libgpiod-dev"
 # openssl: the TLS tests make a throwaway CA and certificates with it.
 [ -x /usr/bin/openssl ] || missing="$missing openssl"
+# python3-paho-mqtt: a third-party MQTT client (paho, MQTT 3.1.1 and 5) for the interoperability tests.
+/usr/bin/python3 -c 'import paho.mqtt.client' >/dev/null 2>&1 || missing="$missing python3-paho-mqtt"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "system-deps: installing$missing (Debian packages)"
