@@ -4,6 +4,7 @@ import { makePki } from '../support/certs';
 import { cleanupAll, sleep } from '../support/cleanup';
 import { TestClient } from '../support/client';
 import { START_LEVELS, brokerConfig, read } from '../support/config';
+import { Mosquitto } from '../support/mosquitto';
 import { Service } from '../support/service';
 
 // AWS IoT Core on port 443 takes MQTT only with the TLS ALPN protocol
@@ -40,5 +41,22 @@ describe('ALPN against a broker that requires x-amzn-mqtt-ca', () => {
     expect(broker.accepted).toEqual([]);
     expect(service.logs.filter((l) => l['msg'] === 'ready')).toEqual([]);
     expect(service.logs.filter((l) => /cannot reach the broker yet/.test(String(l['msg'])))).toHaveLength(1);
+  });
+});
+
+describe('the config check for AWS IoT Core', () => {
+  it('warns at start-up about a client id over 128 bytes, and still runs against a broker that takes it', async () => {
+    const broker = await Mosquitto.start();
+    const service = await Service.start(brokerConfig(broker.url, { clientId: `c${'x'.repeat(128)}` }));
+    const warning = await service.waitForLog((l) => l['level'] === 'warn' && /clientId/.test(String(l['msg'])));
+    expect(warning['msg']).toBe('mqtt.clientId is 129 bytes long: AWS IoT Core refuses client ids over 128 bytes (set a shorter mqtt.clientId or thingName)');
+    await service.ready();
+  });
+
+  it('says nothing about the default client id', async () => {
+    const broker = await Mosquitto.start();
+    const service = await Service.start(brokerConfig(broker.url));
+    await service.ready();
+    expect(service.logs.filter((l) => l['level'] === 'warn')).toEqual([]);
   });
 });
