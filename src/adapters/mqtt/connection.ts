@@ -17,8 +17,8 @@ export interface ConnectionDeps {
  * Watches a client's connection. Before the first connection, a refusal or a
  * TLS failure is a start-up failure. Later, refusals and TLS failures are
  * retried with a backoff (1 s doubling to 30 s) and an unreachable broker
- * every second. Each outage is logged once when it starts (and once more if
- * its reason changes) and once when it ends, with how long it lasted and how
+ * every second. Each outage is logged once when it starts (and once more for
+ * each new reason in it, never twice for one reason) and once when it ends, with how long it lasted and how
  * many tries it took: never a line per try.
  *
  * MQTT.js reads `options.reconnectPeriod` each time it arms its reconnect
@@ -30,12 +30,15 @@ export const watchConnection = (client: MqttClient, deps: ConnectionDeps): { sto
   let connectedOnce = false;
   let stopped = false;
   let refusals = 0;
-  let outage: { since: number; tries: number; reason: string } | undefined;
+  let outage: { since: number; tries: number; reason: string; logged: Set<string> } | undefined;
   let erredThisAttempt = false;
 
   const begin = (reason: string, fields: Record<string, unknown>, message: string): void => {
-    if (outage?.reason === reason) return;
-    outage = { since: outage?.since ?? now(), tries: outage?.tries ?? 0, reason };
+    if (outage === undefined) outage = { since: now(), tries: 0, reason, logged: new Set() };
+    outage.reason = reason;
+    // A broker that alternates between two failures must not get a line per try either.
+    if (outage.logged.has(reason)) return;
+    outage.logged.add(reason);
     log.warn(message, { broker, ...fields });
   };
 
