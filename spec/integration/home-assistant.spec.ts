@@ -17,7 +17,7 @@ const ABBREVIATIONS: Record<string, string> = {
   stat_t: 'state_topic', pl_on: 'payload_on', pl_off: 'payload_off', stat_on: 'state_on', stat_off: 'state_off',
   uniq_id: 'unique_id', dev_cla: 'device_class', dev: 'device', o: 'origin', opt: 'optimistic', ret: 'retain',
 };
-const DEVICE_ABBREVIATIONS: Record<string, string> = { ids: 'identifiers', mf: 'manufacturer', mdl: 'model', sw: 'sw_version', hw: 'hw_version', sa: 'suggested_area', cu: 'configuration_url', cns: 'connections' };
+const DEVICE_ABBREVIATIONS: Record<string, string> = { ids: 'identifiers', mf: 'manufacturer', mdl: 'model', mdl_id: 'model_id', sw: 'sw_version', hw: 'hw_version', sa: 'suggested_area', sn: 'serial_number', cu: 'configuration_url', cns: 'connections' };
 const ORIGIN_ABBREVIATIONS: Record<string, string> = { sw: 'sw_version', url: 'support_url' };
 
 /** The configuration variables each platform documents. */
