@@ -60,6 +60,16 @@ describe('a broker that refuses at start-up', () => {
     expect(service.stderr).toContain('not signed by a CA this service trusts (check mqtt.ca)');
   });
 
+  it('exits 1 when the broker rejects the client certificate (signed by a CA it does not trust)', async () => {
+    const pki = makePki();
+    const broker = await Mosquitto.start({ settings: tlsSettings(pki, true) });
+    const url = `mqtts://127.0.0.1:${broker.port}`;
+    const service = await Service.start(brokerConfig(url, { ca: pki.ca, cert: pki.otherClientCert, key: pki.otherClientKey }));
+    expect((await service.waitForExit(15_000)).code).toBe(1);
+    expect(service.stderr.trim().split('\n')).toHaveLength(1);
+    expect(service.stderr).toMatch(/the broker does not trust the CA that signed the client certificate|the broker rejected the client certificate/);
+  });
+
   it('connects with mutual TLS and the right CA, certificate and key', async () => {
     const pki = makePki();
     const broker = await Mosquitto.start({ settings: tlsSettings(pki, true) });

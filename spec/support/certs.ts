@@ -17,6 +17,9 @@ export interface Pki {
   /** A server certificate for 127.0.0.1 signed by the other CA: a broker whose certificate changed. */
   readonly otherServerCert: string;
   readonly otherServerKey: string;
+  /** A client certificate signed by the other CA: one the broker does not trust. */
+  readonly otherClientCert: string;
+  readonly otherClientKey: string;
 }
 
 function openssl(dir: string, ...args: string[]): void {
@@ -44,6 +47,7 @@ export function makePki(): Pki {
   makeLeaf(dir, 'server', 'ca', 'server.ext');
   makeLeaf(dir, 'client', 'ca', 'client.ext');
   makeLeaf(dir, 'other-server', 'other-ca', 'server.ext');
+  makeLeaf(dir, 'other-client', 'other-ca', 'client.ext');
   const f = (name: string) => join(dir, name);
   return {
     dir,
@@ -55,6 +59,8 @@ export function makePki(): Pki {
     clientKey: f('client.key'),
     otherServerCert: f('other-server.crt'),
     otherServerKey: f('other-server.key'),
+    otherClientCert: f('other-client.crt'),
+    otherClientKey: f('other-client.key'),
   };
 }
 
