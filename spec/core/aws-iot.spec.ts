@@ -57,7 +57,8 @@ describe('decodeConfig: mqtt.alpn and mqtt.protocolVersion', () => {
   it('takes one protocol or a list, and 4 or 5', () => {
     expect(right({ alpn: 'x-amzn-mqtt-ca' }).alpn).toEqual(['x-amzn-mqtt-ca']);
     expect(right({ alpn: ['a', 'b'] }).alpn).toEqual(['a', 'b']);
-    expect(right({ protocolVersion: 5 }).protocolVersion).toBe(5);
+    expect(right({ url: 'mqtt://127.0.0.1:1883', protocolVersion: 5 }).protocolVersion).toBe(5);
+    expect(right({ protocolVersion: 4 }).protocolVersion).toBe(4);
     expect(right({})).not.toHaveProperty('protocolVersion');
   });
   it('reports bad values by path', () => {
@@ -66,5 +67,9 @@ describe('decodeConfig: mqtt.alpn and mqtt.protocolVersion', () => {
       'mqtt.alpn: expected an ALPN protocol name like x-amzn-mqtt-ca, or a list of them, got "has space"',
       'mqtt.protocolVersion: expected 4 (MQTT 3.1.1) or 5 (MQTT 5), got 3',
     ]);
+  });
+  it('refuses MQTT 5 with the embedded broker, which speaks MQTT 3.1.1 only', () => {
+    const r = decodeConfig({ ...base, mqtt: { protocolVersion: 5 } }, {});
+    expect(E.isLeft(r) && r.left).toEqual(['mqtt.protocolVersion: MQTT 5 needs an external broker (mqtt.url): the embedded broker speaks MQTT 3.1.1 only']);
   });
 });

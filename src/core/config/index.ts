@@ -3,6 +3,7 @@ import { inputsOf, outputsOf, type Config, type GpioConfig, type PinSpec } from 
 import { DEFAULT_POLL_PERIOD_MS } from './codecs';
 import { decodeProps } from './decode-props';
 import { checkMqtt, mqttConfig } from './mqtt';
+import { checkMqttExtra } from './mqtt-extra';
 import { checkPins, NO_PINS } from './pin-checks';
 import { decodePinEntries, type Located } from './pin-entries';
 import { isRecord, own, problem, show, type Problems } from './problems';
@@ -61,6 +62,7 @@ export const decodeConfig = (raw: unknown, env: ConfigEnv): E.Either<Problems, C
     ...(located.length === 0 && !pinFieldFailed ? [NO_PINS] : []),
     ...mqtt.problems,
     ...checkMqtt(mqtt.value),
+    ...checkMqttExtra(mqtt.value),
     ...gpio.problems,
     ...ha.problems,
   ];
