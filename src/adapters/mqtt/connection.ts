@@ -11,6 +11,8 @@ export interface ConnectionDeps {
   /** A refusal or TLS failure before the first connection: the caller exits with status 1. */
   readonly onStartupFailure: (message: string) => void;
   readonly now?: () => number;
+  /** The wait after `n` refusals in a row; the real one (1 s doubling to 30 s) unless a test shortens it. */
+  readonly backoff?: (n: number) => number;
 }
 
 /**
@@ -53,7 +55,7 @@ export const watchConnection = (client: MqttClient, deps: ConnectionDeps): { sto
       client.options.reconnectPeriod = RETRY_MS;
     } else {
       refusals += 1;
-      client.options.reconnectPeriod = backoffMs(refusals);
+      client.options.reconnectPeriod = (deps.backoff ?? backoffMs)(refusals);
     }
     const retry = f.kind === 'network' ? 'retrying every second' : `retrying with a backoff from 1 s to 30 s`;
     begin(f.reason, { reason: f.reason, error: f.detail }, connectedOnce ? `broker connection failing: ${f.reason}; ${retry}` : `cannot reach the broker yet: ${f.reason}; ${retry}`);
