@@ -20,15 +20,16 @@ import { memory } from './memory';
 import { pollCost } from './poll-cost';
 import { requestPath } from './request-path';
 import { startup } from './startup';
+import { stockBroker } from './stock-broker';
 
-const BENCHES: ReadonlyArray<Bench> = [requestPath, pollCost, inputLatency, memory, startup];
+const BENCHES: ReadonlyArray<Bench> = [requestPath, pollCost, inputLatency, memory, startup, stockBroker];
 
 const INTRO = `
 \`npm run bench\` builds the service and runs every figure under \`bench/\` (about 10 minutes on 2 cores);
 \`npm run bench -- --quick\` is a smoke check in under a minute (fewer, shorter runs: rough figures).
 \`-- --only request-path,startup\` runs some figures and writes the report to a temp file instead.
 Every broker is a Mosquitto the harness starts on a free loopback port: as installed (\`set_tcp_nodelay false\`), except in
-figure 1, which sets \`set_tcp_nodelay true\` (figure 1 says why). It needs Debian's \`mosquitto\` and a C compiler (the libgpiod stand-in of \`spec/support/gpiod-standin\` is built for figures 2 and 3).
+figure 1, which sets \`set_tcp_nodelay true\` (figure 1 says why), and figure 6, which measures both. It needs Debian's \`mosquitto\` and a C compiler (the libgpiod stand-in of \`spec/support/gpiod-standin\` is built for figures 2 and 3).
 Every process it starts is stopped at the end, on an error and on Ctrl-C. Nothing here is a test: no timing is asserted.
 
 Each figure is the **median of several runs, with min and max**. A comparison (service against a limit: the
@@ -43,6 +44,7 @@ The raw per-run values are in \`docs/benchmarks.json\`, to compare a later run w
 | 3. Input latency | an input's level change to the state message at a subscriber, p50/p99, 1 ms and 50 ms poll period, libgpiod (stand-in) and Mosquitto | p99 ≤ period + 2 ms |
 | 4. Memory | resident memory of the service (28 pins) idle, during and after 1,000,000 write requests | no growth beyond noise |
 | 5. Start-up | process start to the \`ready\` log line, embedded broker and Mosquitto | < 500 ms |
+| 6. Stock broker | write → state round trip, p50/p99, with the shipped config's semantics (\`mqtt.qos\` 1), a QoS 0 and a QoS 1 requester, Mosquitto as installed and tuned (\`set_tcp_nodelay true\`) | QoS 0 on stock Mosquitto: p50 < 2 ms |
 `;
 
 interface Args {

@@ -1,11 +1,15 @@
 #!/bin/sh
-# Debian packages the tests need: mosquitto (a real broker for the MQTT tests)
+# Debian packages the tests need: mosquitto (a real broker for the MQTT tests, with mosquitto_passwd),
 # and libgpiod-dev (to build the optional node-libgpiod addon). Installed when
 # missing if we may (root with apt-get, as in CI); otherwise says how.
 set -eu
 missing=""
 [ -x /usr/sbin/mosquitto ] || missing="$missing mosquitto"
 [ -f /usr/include/gpiod.h ] || missing="$missing libgpiod-dev"
+# openssl: the TLS tests make a throwaway CA and certificates with it.
+[ -x /usr/bin/openssl ] || missing="$missing openssl"
+# python3-paho-mqtt: a third-party MQTT client (paho, MQTT 3.1.1 and 5) for the interoperability tests.
+/usr/bin/python3 -c 'import paho.mqtt.client' >/dev/null 2>&1 || missing="$missing python3-paho-mqtt"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "system-deps: installing$missing (Debian packages)"

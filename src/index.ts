@@ -1,6 +1,8 @@
 /**
  * The library entry point: the connector as RxJS streams, for hosts that bring
- * their own request stream and driver and need no MQTT.
+ * their own request stream and driver and need no MQTT. Everything of
+ * `rpi-gpio-connector/streams`, plus the libgpiod driver (its native addon is
+ * loaded only when a driver is opened).
  *
  * ```ts
  * const driver = openSimDriver(pins);            // or openLibgpiodDriver(pins, 'auto')
@@ -9,18 +11,5 @@
  * out$.pipe(filter(isRejected)).subscribe(({ error }) => ...);
  * ```
  */
-export { connector, type ConnectorDeps, type ConnectorSources } from './streams/connector';
-export { answerRequests } from './streams/requests';
-export { pollInputs } from './streams/inputs';
-export { publishLevels } from './streams/levels';
-export { decide, pinTable, type Request, type Command, type Decision, type Rejected, type Ignored, type PinTable } from './core/reducer';
-export { type Output, type State, type Simulated, state, isState, isRejected } from './core/outputs';
-export { type ErrorMessage, ErrorKind } from './core/errors';
-export * from './core/model';
-export * from './core/topics';
-export { parseLevel, parsePin, formatLevel } from './core/payload';
-export { decodeConfig } from './core/config';
-export type { GpioDriver, SimulatedGpio, DriverError } from './adapters/gpio/driver';
-export { isSimulated } from './adapters/gpio/driver';
-export { openSimDriver } from './adapters/gpio/sim';
+export * from './streams';
 export { openLibgpiodDriver } from './adapters/gpio/libgpiod/driver';

@@ -1,18 +1,22 @@
 #!/usr/bin/env node
 import * as E from 'fp-ts/Either';
-import { fromEvent } from 'rxjs';
+import { EMPTY, filter, fromEvent, merge } from 'rxjs';
 import { loadConfigFile } from './adapters/config-file';
 import { openDriver } from './adapters/gpio/select';
 import { createLogger, parseSeverity } from './adapters/log/logger';
 import { startEmbeddedBroker, type EmbeddedBroker } from './adapters/mqtt/broker';
 import { clientOptions, connectClient, redactUrl } from './adapters/mqtt/client';
+import { watchConnection } from './adapters/mqtt/connection';
 import { mqttRequests } from './adapters/mqtt/requests';
 import { publishOutputs, type Sink } from './adapters/mqtt/sink';
 import { parseArgs, usage } from './cli';
 import { inputsOf, outputsOf } from './core/model';
 import { requestFilters, statusTopic } from './core/topics';
 import { connector } from './streams/connector';
+import { clientIdWarnings } from './core/aws-iot';
 import { isSimulated } from './adapters/gpio/driver';
+import { startDiscovery } from './adapters/mqtt/discovery';
+import { packageVersion } from './version';
 
 /** Exit codes: 2 for a bad command line or config, 1 for a start-up or run-time failure. */
 const EXIT_CONFIG = 2;
@@ -45,6 +49,7 @@ const main = async (): Promise<void> => {
   }
   const config = decoded.right;
   const thing = config.thingName;
+  for (const warning of clientIdWarnings(config.mqtt.clientId)) log.child('config').warn(warning);
   for (const key of config.ignored) {
     log.child('config').info(`${key} is ignored: the character device needs no /dev/gpiomem resource`, { key });
   }
@@ -80,20 +85,44 @@ const main = async (): Promise<void> => {
     return fail('mqtt', `cannot read a TLS file: ${(e as Error).message}`);
   }
   const client = connectClient(url, options);
+  // Registered before the other connect listeners: Home Assistant wants the configs before the states.
+  const discovery =
+    config.homeAssistant === undefined
+      ? undefined
+      : startDiscovery(client, {
+          thing,
+          pins: config.pins,
+          prefix: config.homeAssistant.prefix,
+          qos: config.mqtt.qos,
+          version: packageVersion(),
+          log: log.child('discovery'),
+        });
   const status = statusTopic(thing);
   client.on('connect', () => {
     mqttLog.info('connected', { broker: redactUrl(url), clientId: config.mqtt.clientId });
     client.publish(status, 'online', { qos: config.mqtt.qos, retain: true });
   });
-  client.on('offline', () => mqttLog.warn('broker connection lost; reconnecting every second', { broker: redactUrl(url) }));
-  client.on('error', (e) => mqttLog.warn('broker error', { error: e.message }));
+  const connection = watchConnection(client, {
+    broker: redactUrl(url),
+    log: mqttLog,
+    tls: /^(mqtts|wss):/i.test(url),
+    onStartupFailure: (message) => {
+      // A refusal or a TLS failure does not go away by waiting: exit 1 so systemd retries with its own pause.
+      client.end(true);
+      driver.close();
+      void (broker?.close() ?? Promise.resolve()).finally(() => fail('mqtt', message));
+    },
+  });
 
   const filters = requestFilters(thing, isSimulated(driver));
   const startPipeline = (): Sink =>
     publishOutputs(
       connector(
         // Listeners added now see only later connects: each one is a reconnect.
-        { request$: mqttRequests(client), resync$: fromEvent(client, 'connect') },
+        {
+          request$: discovery === undefined ? mqttRequests(client) : mqttRequests(client).pipe(filter((r) => !discovery.owns(r.topic))),
+          resync$: merge(fromEvent(client, 'connect'), discovery?.announced$ ?? EMPTY),
+        },
         {
           thingName: thing,
           pins: config.pins,
@@ -149,6 +178,7 @@ const main = async (): Promise<void> => {
     sink?.subscription.unsubscribe(); // stops polling and answering
     await Promise.race([sink?.drained(), delay(800)]);
     driver.close();
+    connection.stop();
     if (client.connected) {
       await new Promise<void>((resolve) => client.publish(status, 'offline', { qos: 0, retain: true }, () => resolve()));
     }

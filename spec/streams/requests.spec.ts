@@ -4,6 +4,7 @@ import type { GpioDriver } from '../../src/adapters/gpio/driver';
 import type { PinSpec } from '../../src/core/model';
 import { pinTable, type Request } from '../../src/core/reducer';
 import { answerRequests } from '../../src/streams/requests';
+import { openSimDriver } from '../../src/adapters/gpio/sim';
 
 const pins: PinSpec[] = [
   { pin: 5, direction: 'input', bias: 'as-is', activeLow: false },
@@ -45,6 +46,32 @@ describe('answerRequests when the driver fails (marbles)', () => {
           'Invalid GPIO operation',
           'GPIO 5 is configured as an INPUT GPIO. Write operations are not permitted.',
         ),
+      });
+    });
+  });
+});
+
+describe('answerRequests carries how each request asked to be answered (marbles)', () => {
+  it('puts the request reply on its state or error answer, and on nothing else', () => {
+    const opened = openSimDriver(pins);
+    if (E.isLeft(opened)) throw new Error(opened.left);
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ hot, expectObservable }) => {
+      const r1 = { qos: 0 as const, responseTopic: 'replies/a', correlationData: new Uint8Array([1, 2]), userProperties: { k: 'v' } };
+      const r2 = { qos: 1 as const };
+      const request$ = hot('-a-b-c', {
+        a: { topic: 'gpio/t/8/write', payload: '1', retained: false, reply: r1 },
+        b: { topic: 'gpio/t/5/write', payload: '1', retained: false, reply: r2 },
+        c: { topic: 'gpio/other/8/write', payload: '1', retained: false, reply: r2 },
+      });
+      const table = pinTable('t', pins, { acceptRetainedWrites: false, simulate: true });
+      expectObservable(answerRequests(request$, { table, driver: opened.right })).toBe('-a-b-c', {
+        a: { _tag: 'State', pin: 8, level: 1, reply: r1 },
+        b: {
+          _tag: 'Rejected',
+          error: { topic: 'gpio/t/5/write', error: 'Invalid GPIO operation', long_description: 'GPIO 5 is configured as an INPUT GPIO. Write operations are not permitted.' },
+          reply: r2,
+        },
+        c: { _tag: 'Ignored', topic: 'gpio/other/8/write', reason: 'not a request topic of this thing' },
       });
     });
   });

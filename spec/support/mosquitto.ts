@@ -23,6 +23,14 @@ export interface MosquittoOptions {
    * `clean: false` miss nothing while the broker is down.
    */
   persistence?: boolean;
+  /**
+   * Lines for the main listener (TLS files, `password_file`, `allow_anonymous
+   * false`, ...), written right after its `listener` line; `reconfigure` changes
+   * them for the next `restart()`. Without `allow_anonymous` anonymous clients are allowed.
+   */
+  settings?: string[];
+  /** More lines at the end: another listener, say (`listener <port>` then `protocol websockets`). */
+  extra?: string[];
 }
 
 /** A real Mosquitto on a free loopback port, with its own temp config. */
@@ -34,8 +42,13 @@ export class Mosquitto {
   private constructor(
     readonly port: number,
     private readonly dir: string,
-    private readonly options: MosquittoOptions,
+    private options: MosquittoOptions,
   ) {}
+
+  /** Settings for the next `restart()` (a broker restarted with a new password file, say). */
+  reconfigure(settings: string[]): void {
+    this.options = { ...this.options, settings };
+  }
 
   static async start(options: MosquittoOptions = {}): Promise<Mosquitto> {
     const binary = mosquittoBinary();
@@ -102,7 +115,9 @@ export class Mosquitto {
   }
 
   private async writeConfig(): Promise<string> {
-    const lines = [`listener ${this.port} 127.0.0.1`, 'allow_anonymous true'];
+    const settings = this.options.settings ?? [];
+    const lines = [`listener ${this.port} 127.0.0.1`, ...settings];
+    if (!settings.some((l) => l.startsWith('allow_anonymous'))) lines.push('allow_anonymous true');
     if (this.options.persistence === true) {
       lines.push('persistence true', `persistence_location ${this.dir}/`);
     } else {
@@ -111,6 +126,7 @@ export class Mosquitto {
     // As root mosquitto drops to the "mosquitto" user, which cannot write the
     // private temp dir; staying root keeps the persistence file writable.
     if (process.getuid?.() === 0) lines.push(`user ${userInfo().username}`);
+    lines.push(...(this.options.extra ?? []));
     const file = join(this.dir, 'mosquitto.conf');
     await writeFile(file, lines.join('\n') + '\n');
     return file;

@@ -11,14 +11,22 @@ export type Bias = 'as-is' | 'pull-up' | 'pull-down';
 /** Output start-up level: `H` is 1, `L` is 0, no suffix keeps the level the line has. */
 export type InitialLevel = 'keep' | Level;
 
-export interface InputSpec {
+/** How Home Assistant shows a pin (per-pin form only); absent keys are not written out. */
+export interface PinLabels {
+  /** The entity's name in Home Assistant (default `GPIO <pin>`). */
+  readonly name?: string;
+  /** Home Assistant's `device_class`: a binary_sensor class for an input, `outlet` or `switch` for an output. */
+  readonly deviceClass?: string;
+}
+
+export interface InputSpec extends PinLabels {
   readonly pin: number;
   readonly direction: 'input';
   readonly bias: Bias;
   readonly activeLow: boolean;
 }
 
-export interface OutputSpec {
+export interface OutputSpec extends PinLabels {
   readonly pin: number;
   readonly direction: 'output';
   readonly initial: InitialLevel;
@@ -47,6 +55,10 @@ export interface MqttConfig {
   readonly retainState: boolean;
   /** Apply write commands the broker delivers as retained (old stored commands). Off by default. */
   readonly acceptRetainedWrites: boolean;
+  /** 5 for MQTT 5; absent is MQTT 3.1.1 (4). */
+  readonly protocolVersion?: 4 | 5;
+  /** TLS ALPN protocols to offer; absent: automatic (`x-amzn-mqtt-ca` for AWS IoT Core on port 443). */
+  readonly alpn?: ReadonlyArray<string>;
 }
 
 export type DriverKind = 'auto' | 'sim' | 'libgpiod' | 'cdev';
@@ -59,6 +71,12 @@ export interface GpioConfig {
   readonly lines: number;
 }
 
+/** Home Assistant MQTT discovery, present only when it is switched on. */
+export interface HomeAssistantConfig {
+  /** The discovery prefix Home Assistant listens on (its default: `homeassistant`). */
+  readonly prefix: string;
+}
+
 export interface Config {
   readonly thingName: string;
   /** Inputs first, then outputs, each in the order they were configured. */
@@ -66,6 +84,8 @@ export interface Config {
   readonly pollPeriodMs: number;
   readonly mqtt: MqttConfig;
   readonly gpio: GpioConfig;
+  /** Set when `homeAssistant.discovery` is true. */
+  readonly homeAssistant?: HomeAssistantConfig;
   /** Greengrass parameters accepted for compatibility that have no meaning here (`GpioMem-ResourceId`). */
   readonly ignored: ReadonlyArray<string>;
 }

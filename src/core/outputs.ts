@@ -1,4 +1,4 @@
-import type { Ignored, Rejected } from './reducer';
+import type { Ignored, Rejected, Reply } from './reducer';
 import type { Level } from './model';
 
 /** A pin's level, for its state topic. */
@@ -6,6 +6,8 @@ export interface State {
   readonly _tag: 'State';
   readonly pin: number;
   readonly level: Level;
+  /** Set on the answer to a request that carried one: how to answer it. */
+  readonly reply?: Reply;
 }
 
 /** A simulated input was set; the poll publishes the change. */
@@ -23,6 +25,10 @@ export interface Simulated {
 export type Output = State | Rejected | Ignored | Simulated;
 
 export const state = (pin: number, level: Level): State => ({ _tag: 'State', pin, level });
+
+/** The answer, with how its request asked to be answered; other outputs are not answers. */
+export const withReply = (o: Output, reply: Reply | undefined): Output =>
+  reply === undefined || (o._tag !== 'State' && o._tag !== 'Rejected') ? o : { ...o, reply };
 
 export const isState = (o: Output): o is State => o._tag === 'State';
 export const isRejected = (o: Output): o is Rejected => o._tag === 'Rejected';

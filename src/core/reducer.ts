@@ -6,12 +6,29 @@ import type { Level, PinSpec } from './model';
 import { parseLevel, parsePin } from './payload';
 import { requestTopicParser } from './topics';
 
+/**
+ * How a requester asked to be answered, decoded at the MQTT boundary and
+ * carried, untouched, to the answer.
+ */
+export interface Reply {
+  /** The QoS the request arrived at: its answer goes out at no higher QoS. */
+  readonly qos: 0 | 1 | 2;
+  /** MQTT 5 response topic: the answer goes there too. */
+  readonly responseTopic?: string;
+  /** MQTT 5 correlation data, echoed with the answer. */
+  readonly correlationData?: Uint8Array;
+  /** MQTT 5 user properties, echoed with the answer. */
+  readonly userProperties?: Readonly<Record<string, string | ReadonlyArray<string>>>;
+}
+
 /** A message from a requester, decoded at the MQTT boundary. */
 export interface Request {
   readonly topic: string;
   readonly payload: string;
   /** Delivered by the broker from its retained store: an old command, not a live one. */
   readonly retained: boolean;
+  /** Absent for requests from elsewhere than MQTT (a host app's own stream). */
+  readonly reply?: Reply;
 }
 
 /** A request that passed validation: what the driver is asked to do. */
@@ -31,6 +48,8 @@ export interface Ignored {
 export interface Rejected {
   readonly _tag: 'Rejected';
   readonly error: ErrorMessage;
+  /** Set on the answer to a request that carried one. */
+  readonly reply?: Reply;
 }
 
 export type Decision = E.Either<Rejected | Ignored, Command>;

@@ -40,3 +40,12 @@ export const requestTopicParser = (thing: string): ((topic: string) => RequestTo
       : undefined;
   };
 };
+
+/**
+ * Whether the service may publish an answer to an MQTT 5 response topic: a
+ * topic name (no wildcards), and not a request topic (`gpio/<thing>/<pin>/
+ * write|read|simulate`), so a requester cannot make the service command
+ * itself or another bridge with its answer.
+ */
+export const isAnswerableResponseTopic = (topic: string): boolean =>
+  topic !== '' && !/[+#\u0000]/.test(topic) && !/^gpio\/[^/]+\/[^/]+\/(read|write|simulate)$/.test(topic);

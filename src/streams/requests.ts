@@ -4,7 +4,7 @@ import type { DriverError, GpioDriver } from '../adapters/gpio/driver';
 import type { Level } from '../core/model';
 import { isSimulated } from '../adapters/gpio/driver';
 import * as errors from '../core/errors';
-import { type Output, state } from '../core/outputs';
+import { type Output, state, withReply } from '../core/outputs';
 import { type Command, decide, type Ignored, type PinTable, type Request, type Rejected } from '../core/reducer';
 
 export interface RequestDeps {
@@ -46,5 +46,5 @@ const execute =
 export const answerRequests = (request$: Observable<Request>, deps: RequestDeps): Observable<Output> => {
   const validate = decide(deps.table);
   const answer = E.fold((rejection: Rejected | Ignored): Output => rejection, execute(deps.driver));
-  return request$.pipe(map((request) => answer(validate(request))));
+  return request$.pipe(map((request) => withReply(answer(validate(request)), request.reply)));
 };

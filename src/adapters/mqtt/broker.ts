@@ -13,8 +13,15 @@ export interface EmbeddedBroker {
 export const startEmbeddedBroker = (host: string, port: number): Promise<EmbeddedBroker> =>
   new Promise((resolve, reject) => {
     // Loaded here, not at the top: a service that uses an external broker never pays for aedes (~90 ms at start-up).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { createBroker } = require('aedes') as typeof Aedes;
+    // aedes is an optional dependency: a library user who installs with --omit=optional has no broker.
+    let createBroker: (typeof Aedes)['createBroker'];
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      ({ createBroker } = require('aedes') as typeof Aedes);
+    } catch {
+      reject(new Error('the embedded broker needs the optional package aedes, which is not installed: run npm install aedes, or set mqtt.url to a broker'));
+      return;
+    }
     const aedes = createBroker();
     const server: Server = createServer(aedes.handle);
     server.once('error', (e: NodeJS.ErrnoException) => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { MqttConfig } from '../../core/model';
+import { alpnProtocols } from '../../core/aws-iot';
 import { statusTopic } from '../../core/topics';
 
 /** The broker URL without credentials, safe to log. */
@@ -20,10 +21,12 @@ export const redactUrl = (url: string): string => {
  * QoS 0 messages are not queued while offline: after a reconnect the service
  * publishes every pin's current level instead of a backlog of old ones.
  */
-export const clientOptions = (cfg: MqttConfig, thing: string, read = readFileSync): IClientOptions => ({
+export const clientOptions = (cfg: MqttConfig, thing: string, read = readFileSync, url = cfg.broker.kind === 'url' ? cfg.broker.url : ''): IClientOptions => ({
   clientId: cfg.clientId,
   clean: true,
   reconnectPeriod: 1000,
+  // Without it MQTT.js gives up after a refused login; ./connection.ts paces the retries.
+  reconnectOnConnackError: true,
   connectTimeout: 10_000,
   keepalive: 30,
   queueQoSZero: false,
@@ -34,6 +37,11 @@ export const clientOptions = (cfg: MqttConfig, thing: string, read = readFileSyn
   ...(cfg.ca !== undefined ? { ca: read(cfg.ca) } : {}),
   ...(cfg.cert !== undefined ? { cert: read(cfg.cert) } : {}),
   ...(cfg.key !== undefined ? { key: read(cfg.key) } : {}),
+  ...(cfg.protocolVersion !== undefined ? { protocolVersion: cfg.protocolVersion } : {}),
+  ...alpn(alpnProtocols(url, cfg.alpn)),
 });
+
+/** ALPN for the TLS handshake (AWS IoT Core on port 443 needs x-amzn-mqtt-ca). */
+const alpn = (protocols: ReadonlyArray<string>): IClientOptions => (protocols.length > 0 ? { ALPNProtocols: [...protocols] } : {});
 
 export const connectClient = (url: string, options: IClientOptions): MqttClient => mqtt.connect(url, options);

@@ -1,18 +1,34 @@
-import type { MqttClient } from 'mqtt';
+import type { IPublishPacket, MqttClient } from 'mqtt';
 import { fromEvent, type Observable } from 'rxjs';
-import type { Request } from '../../core/reducer';
+import type { Reply, Request } from '../../core/reducer';
+
+/** What the answer needs from the request's packet: its QoS and, with MQTT 5, its response properties. */
+const replyOf = (packet: Pick<IPublishPacket, 'qos' | 'properties'>): Reply => {
+  const p = packet.properties;
+  const qos = packet.qos === 1 || packet.qos === 2 ? packet.qos : 0;
+  if (p === undefined) return { qos };
+  return {
+    qos,
+    ...(typeof p.responseTopic === 'string' ? { responseTopic: p.responseTopic } : {}),
+    ...(p.correlationData !== undefined ? { correlationData: p.correlationData } : {}),
+    ...(p.userProperties !== undefined ? { userProperties: p.userProperties } : {}),
+  };
+};
 
 /**
  * Every message the client receives, decoded at the boundary: the payload as
- * UTF-8 text, and whether the broker delivered it from its retained store.
+ * UTF-8 text, whether the broker delivered it from its retained store, and
+ * how to answer it (its QoS; with MQTT 5 its response topic, correlation data
+ * and user properties).
  */
 export const mqttRequests = (client: MqttClient): Observable<Request> =>
   fromEvent(
     client,
     'message',
-    (topic: string, payload: Buffer, packet: { retain?: boolean }): Request => ({
+    (topic: string, payload: Buffer, packet: IPublishPacket): Request => ({
       topic,
       payload: payload.toString('utf8'),
       retained: packet.retain === true,
+      reply: replyOf(packet),
     }),
   );

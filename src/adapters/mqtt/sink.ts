@@ -1,9 +1,10 @@
-import type { MqttClient } from 'mqtt';
+import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { Observable, Subscription } from 'rxjs';
 import type { Level } from '../../core/model';
 import { formatLevel } from '../../core/payload';
 import type { Output } from '../../core/outputs';
-import { errorTopic, stateTopic } from '../../core/topics';
+import type { Reply } from '../../core/reducer';
+import { errorTopic, isAnswerableResponseTopic, stateTopic } from '../../core/topics';
 import type { Logger } from '../log/logger';
 
 export interface SinkDeps {
@@ -25,6 +26,13 @@ export interface Sink {
 /**
  * Publishes states and errors, logs the rest. While the broker is away nothing
  * is queued: the reconnect republishes every pin's current level instead.
+ *
+ * An answer goes out at the QoS of its request, capped at `qos`: a QoS 0
+ * requester asked for no acknowledgements, and a QoS 1 answer would make the
+ * broker send the service a PUBACK that Nagle's algorithm on a stock
+ * Mosquitto (`set_tcp_nodelay false`) turns into a ~40 ms stall of the next
+ * request. With MQTT 5, an answer also goes to the request's response topic,
+ * and carries its correlation data and user properties.
  */
 export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sink => {
   const { client, thing, qos, log } = deps;
@@ -47,25 +55,40 @@ export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sin
   const payloads: Record<Level, Buffer> = { 0: Buffer.from(formatLevel(0)), 1: Buffer.from(formatLevel(1)) };
   const errors = errorTopic(thing);
 
-  const publish = (topic: string, payload: string | Buffer, retain: boolean) => {
+  const send = (topic: string, payload: string | Buffer, options: IClientPublishOptions) => {
+    inFlight += 1;
+    client.publish(topic, payload, options, (err) => {
+      if (err) log.warn('publish failed', { topic, error: err.message });
+      settle();
+    });
+  };
+  const publish = (topic: string, payload: string | Buffer, retain: boolean, reply?: Reply) => {
     if (!client.connected) {
       log.debug('not connected: publish dropped, the reconnect republishes levels', { topic });
       return;
     }
-    inFlight += 1;
-    client.publish(topic, payload, { qos, retain }, (err) => {
-      if (err) log.warn('publish failed', { topic, error: err.message });
-      settle();
-    });
+    if (reply === undefined) return send(topic, payload, { qos, retain });
+    const answerQos = reply.qos < qos ? (reply.qos as 0 | 1) : qos;
+    const properties = {
+      ...(reply.correlationData === undefined ? {} : { correlationData: Buffer.from(reply.correlationData) }),
+      ...(reply.userProperties === undefined ? {} : { userProperties: reply.userProperties as Record<string, string | string[]> }),
+    };
+    const withProperties = Object.keys(properties).length > 0 ? { properties } : {};
+    // A retained level is for every later subscriber: it does not carry one caller's request data.
+    send(topic, payload, { qos: answerQos, retain, ...(retain ? {} : withProperties) });
+    const to = reply.responseTopic;
+    if (to === undefined) return;
+    if (!isAnswerableResponseTopic(to)) return log.warn('response topic refused: not a topic name, or a request topic', { topic, responseTopic: to });
+    send(to, payload, { qos: answerQos, retain: false, ...withProperties });
   };
   const subscription = output$.subscribe({
     next: (o) => {
       switch (o._tag) {
         case 'State':
-          return publish(topicOf(o.pin), payloads[o.level], deps.retainState);
+          return publish(topicOf(o.pin), payloads[o.level], deps.retainState, o.reply);
         case 'Rejected':
           log.info('request rejected', { ...o.error });
-          return publish(errors, JSON.stringify(o.error), false);
+          return publish(errors, JSON.stringify(o.error), false, o.reply);
         case 'Ignored':
           return log.warn(o.reason, { topic: o.topic });
         case 'Simulated':

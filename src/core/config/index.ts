@@ -3,10 +3,12 @@ import { inputsOf, outputsOf, type Config, type GpioConfig, type PinSpec } from 
 import { DEFAULT_POLL_PERIOD_MS } from './codecs';
 import { decodeProps } from './decode-props';
 import { checkMqtt, mqttConfig } from './mqtt';
+import { checkMqttExtra } from './mqtt-extra';
 import { checkPins, NO_PINS } from './pin-checks';
 import { decodePinEntries, type Located } from './pin-entries';
 import { isRecord, own, problem, show, type Problems } from './problems';
-import { Gpio, Mqtt, TopLevel } from './shape';
+import { homeAssistantConfig } from './home-assistant';
+import { Gpio, HomeAssistant, Mqtt, TopLevel } from './shape';
 import { resolveThingName, type ConfigEnv } from './thing-name';
 
 export type { Problems } from './problems';
@@ -40,6 +42,7 @@ export const decodeConfig = (raw: unknown, env: ConfigEnv): E.Either<Problems, C
   const mqtt = decodeProps(Mqtt, own(record, 'mqtt'), 'mqtt');
   const gpioRaw = own(record, 'gpio');
   const gpio = decodeProps(Gpio, gpioRaw, 'gpio');
+  const ha = decodeProps(HomeAssistant, own(record, 'homeAssistant'), 'homeAssistant');
   const thingName = resolveThingName(top.value.thingName, given(record, 'thingName'), env);
 
   const fromString = (key: 'InputGpios' | 'OutputGpios', specs: ReadonlyArray<PinSpec> = []): ReadonlyArray<Located> =>
@@ -59,21 +62,25 @@ export const decodeConfig = (raw: unknown, env: ConfigEnv): E.Either<Problems, C
     ...(located.length === 0 && !pinFieldFailed ? [NO_PINS] : []),
     ...mqtt.problems,
     ...checkMqtt(mqtt.value),
+    ...checkMqttExtra(mqtt.value),
     ...gpio.problems,
+    ...ha.problems,
   ];
   if (problems.length > 0 || E.isLeft(thingName)) return E.left(problems);
 
   const pins = located.map((l) => l.spec);
+  const homeAssistant = homeAssistantConfig(ha.value);
   return E.right({
     thingName: thingName.right,
     pins: [...inputsOf(pins), ...outputsOf(pins)],
     pollPeriodMs: top.value.InputPollPeriod ?? DEFAULT_POLL_PERIOD_MS,
-    mqtt: mqttConfig(mqtt.value, thingName.right),
+    mqtt: mqttConfig(mqtt.value, thingName.right, homeAssistant !== undefined),
     gpio: {
       driver: gpio.value.driver ?? DEFAULT_GPIO.driver,
       chip: gpio.value.chip ?? DEFAULT_GPIO.chip,
       lines: gpio.value.lines ?? DEFAULT_GPIO.lines,
     },
+    ...(homeAssistant === undefined ? {} : { homeAssistant }),
     // Accepted so Greengrass parameters paste in; the caller says it is ignored.
     ignored: given(record, 'GpioMem-ResourceId') ? ['GpioMem-ResourceId'] : [],
   });

@@ -18,9 +18,11 @@ export const checkMqtt = (m: Mqtt): Problems =>
 
 /**
  * The MQTT settings with their defaults. The client id defaults to one per
- * thing, so two things on one broker never kick each other off.
+ * thing, so two things on one broker never kick each other off. States are
+ * retained by default with Home Assistant discovery (`retainByDefault`), so
+ * entities show their level, not "unknown", after Home Assistant restarts.
  */
-export const mqttConfig = (m: Mqtt, thingName: string): MqttConfig => ({
+export const mqttConfig = (m: Mqtt, thingName: string, retainByDefault = false): MqttConfig => ({
   broker:
     m.url === undefined || m.url === 'embedded'
       ? { kind: 'embedded', host: m.host ?? DEFAULT_HOST, port: m.port ?? DEFAULT_PORT }
@@ -32,6 +34,8 @@ export const mqttConfig = (m: Mqtt, thingName: string): MqttConfig => ({
   ...(m.cert === undefined ? {} : { cert: m.cert }),
   ...(m.key === undefined ? {} : { key: m.key }),
   qos: m.qos ?? 1,
-  retainState: m.retainState ?? false,
+  retainState: m.retainState ?? retainByDefault,
   acceptRetainedWrites: m.acceptRetainedWrites ?? false,
+  ...(m.protocolVersion === undefined ? {} : { protocolVersion: m.protocolVersion }),
+  ...(m.alpn === undefined ? {} : { alpn: m.alpn }),
 });

@@ -1,6 +1,7 @@
 import type { PinSpec } from '../model';
 import { decodeProps } from './decode-props';
 import { indexPath, keyPath, problem, show, type Problems } from './problems';
+import { fitsDirection } from './home-assistant';
 import { PinEntry } from './shape';
 
 /** A configured pin and where the user wrote it, for messages that point there. */
@@ -37,12 +38,17 @@ export const decodePinEntries = (raw: unknown): { readonly problems: Problems; r
 const misplaced = (e: PinEntry, label: string): Problems => [
   ...(e.direction === 'output' && e.bias !== undefined ? [problem(keyPath(label, 'bias'), 'only for inputs')] : []),
   ...(e.direction === 'input' && e.initial !== undefined ? [problem(keyPath(label, 'initial'), 'only for outputs')] : []),
+  ...(e.direction !== undefined && e.deviceClass !== undefined && !fitsDirection(e.deviceClass, e.direction)
+    ? [problem(keyPath(label, 'deviceClass'), e.direction === 'input' ? `"${e.deviceClass}" is a switch class; an input is a binary_sensor` : `an output is a switch: outlet or switch, got "${e.deviceClass}"`)]
+    : []),
 ];
 
 const toSpec = (e: PinEntry): PinSpec | undefined => {
   if (e.pin === undefined || e.direction === undefined) return undefined;
   const activeLow = e.activeLow ?? false;
+  // Only keys the user wrote: a spec compares equal to one written without them.
+  const labels = { ...(e.name === undefined ? {} : { name: e.name }), ...(e.deviceClass === undefined ? {} : { deviceClass: e.deviceClass }) };
   return e.direction === 'input'
-    ? { pin: e.pin, direction: 'input', bias: e.bias ?? 'as-is', activeLow }
-    : { pin: e.pin, direction: 'output', initial: INITIAL[e.initial ?? 'keep'], activeLow };
+    ? { pin: e.pin, direction: 'input', bias: e.bias ?? 'as-is', activeLow, ...labels }
+    : { pin: e.pin, direction: 'output', initial: INITIAL[e.initial ?? 'keep'], activeLow, ...labels };
 };

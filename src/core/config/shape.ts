@@ -1,5 +1,7 @@
 import * as t from 'io-ts';
 import { brokerUrl, chip, integer, integerIn, oneOf, pollPeriod, qos, secret } from './codecs';
+import { DEVICE_CLASSES, discoveryPrefix, entityName } from './home-assistant';
+import { alpn, protocolVersion } from './mqtt-extra';
 import { inputGpios, outputGpios } from './gpio-strings';
 
 /**
@@ -20,6 +22,7 @@ export const TopLevel = t.partial(
     pins: t.unknown,
     mqtt: t.unknown,
     gpio: t.unknown,
+    homeAssistant: t.unknown,
   },
   'a mapping',
 );
@@ -32,6 +35,8 @@ export const PinEntry = t.partial(
     bias: oneOf(['as-is', 'pull-up', 'pull-down']),
     initial: oneOf(['keep', 'high', 'low']),
     activeLow: t.boolean,
+    name: entityName,
+    deviceClass: oneOf(DEVICE_CLASSES),
   },
   'a mapping like {pin: 17, direction: input}',
 );
@@ -50,6 +55,8 @@ export const Mqtt = t.partial(
     qos,
     retainState: t.boolean,
     acceptRetainedWrites: t.boolean,
+    protocolVersion,
+    alpn,
   },
   'a mapping',
 );
@@ -63,6 +70,16 @@ export const Gpio = t.partial(
   'a mapping',
 );
 
+/** Home Assistant MQTT discovery: off unless `discovery: true`. */
+export const HomeAssistant = t.partial(
+  {
+    discovery: t.boolean,
+    prefix: discoveryPrefix,
+  },
+  'a mapping',
+);
+
+export type HomeAssistant = t.TypeOf<typeof HomeAssistant>;
 export type PinEntry = t.TypeOf<typeof PinEntry>;
 export type Mqtt = t.TypeOf<typeof Mqtt>;
 export type Gpio = t.TypeOf<typeof Gpio>;

@@ -1,0 +1,105 @@
+/**
+ * Home Assistant MQTT discovery, as plain data: which config message goes to
+ * which topic. Follows Home Assistant's single-component discovery: topic
+ * `<prefix>/<component>/<node_id>/<object_id>/config`, a retained JSON
+ * payload, an empty retained payload to remove an entity.
+ */
+import type { PinSpec } from './model';
+import { formatLevel } from './payload';
+import { stateTopic, statusTopic } from './topics';
+
+export interface DiscoveryMessage {
+  readonly topic: string;
+  /** JSON text; the empty string removes the entity. */
+  readonly payload: string;
+}
+
+export interface DiscoveryOptions {
+  readonly prefix: string;
+  readonly qos: 0 | 1;
+  /** This service's version: the device's `sw_version` and the origin's. */
+  readonly version: string;
+}
+
+export type Component = 'binary_sensor' | 'switch';
+
+export const ORIGIN_NAME = 'rpi-gpio-connector';
+
+/** FNV-1a, 32 bits: a short stable fingerprint, no crypto needed. */
+const fnv1a = (s: string): string => {
+  let h = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(s)) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+};
+
+/**
+ * The node id of a thing: Home Assistant allows only `[a-zA-Z0-9_-]` there.
+ * A thing name with other characters is mapped to `_` plus a fingerprint of
+ * the whole name, so `a.b` and `a_b` stay two devices.
+ */
+export const nodeId = (thing: string): string => {
+  const safe = thing.replace(/[^a-zA-Z0-9_-]/g, '_');
+  return `rpi-gpio-connector_${safe === thing ? safe : `${safe}_${fnv1a(thing)}`}`;
+};
+
+export const componentOf = (spec: PinSpec): Component => (spec.direction === 'input' ? 'binary_sensor' : 'switch');
+
+/** Stable across restarts and unique per thing and pin: what Home Assistant keys the entity on. */
+export const uniqueId = (thing: string, pin: number): string => `${nodeId(thing)}_gpio${pin}`;
+
+export const configTopic = (prefix: string, component: Component, thing: string, pin: number): string =>
+  `${prefix}/${component}/${nodeId(thing)}/gpio${pin}/config`;
+
+/** Home Assistant's birth and last-will topic: `online` there means "announce again". */
+export const birthTopic = (prefix: string): string => `${prefix}/status`;
+
+/** Every config topic this thing could have announced, so stale ones can be found and removed. */
+export const ownConfigFilters = (prefix: string, thing: string): ReadonlyArray<string> =>
+  (['binary_sensor', 'switch'] as const).map((c) => `${prefix}/${c}/${nodeId(thing)}/+/config`);
+
+/** The config payload of one pin's entity, with Home Assistant's full key names. */
+export const entityConfig = (thing: string, spec: PinSpec, o: DiscoveryOptions): Record<string, unknown> => {
+  const { pin } = spec;
+  const on = formatLevel(1);
+  const off = formatLevel(0);
+  return {
+    name: spec.name ?? `GPIO ${pin}`,
+    unique_id: uniqueId(thing, pin),
+    ...(spec.deviceClass === undefined ? {} : { device_class: spec.deviceClass }),
+    state_topic: stateTopic(thing, pin),
+    ...(spec.direction === 'input'
+      ? { payload_on: on, payload_off: off }
+      : // Home Assistant publishes payload_on/off to command_topic: a write of 1 or 0, not retained.
+        { command_topic: `gpio/${thing}/${pin}/write`, payload_on: on, payload_off: off, state_on: on, state_off: off, optimistic: false, retain: false }),
+    availability_topic: statusTopic(thing),
+    payload_available: 'online',
+    payload_not_available: 'offline',
+    qos: o.qos,
+    device: {
+      identifiers: [nodeId(thing)],
+      name: thing,
+      manufacturer: 'rpi-gpio-connector',
+      model: 'GPIO-to-MQTT bridge',
+      sw_version: o.version,
+    },
+    origin: { name: ORIGIN_NAME, sw_version: o.version },
+  };
+};
+
+/** One retained config message per pin: inputs as binary_sensors, outputs as switches. */
+export const announcements = (thing: string, pins: ReadonlyArray<PinSpec>, o: DiscoveryOptions): ReadonlyArray<DiscoveryMessage> =>
+  pins.map((spec) => ({
+    topic: configTopic(o.prefix, componentOf(spec), thing, spec.pin),
+    payload: JSON.stringify(entityConfig(thing, spec, o)),
+  }));
+
+/**
+ * A config message the broker holds for this thing that no configured pin
+ * announces (a pin removed, or moved from input to output): it must be
+ * cleared, or Home Assistant keeps an entity that never updates.
+ */
+export const isStale = (topic: string, payload: string, announced: ReadonlySet<string>): boolean =>
+  payload !== '' && !announced.has(topic);

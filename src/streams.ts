@@ -1,0 +1,21 @@
+/**
+ * `rpi-gpio-connector/streams`: the connector as RxJS streams and its pure
+ * core, for hosts that bring their own request stream and need no MQTT. It
+ * loads neither the MQTT client, nor the embedded broker, nor the native
+ * libgpiod addon (spec/library/streams-only.spec.ts measures it); the
+ * simulated chip is included, the libgpiod driver is in the root entry.
+ */
+export { connector, type ConnectorDeps, type ConnectorSources } from './streams/connector';
+export { answerRequests } from './streams/requests';
+export { pollInputs } from './streams/inputs';
+export { publishLevels } from './streams/levels';
+export { decide, pinTable, type Request, type Reply, type Command, type Decision, type Rejected, type Ignored, type PinTable } from './core/reducer';
+export { type Output, type State, type Simulated, state, isState, isRejected } from './core/outputs';
+export { type ErrorMessage, ErrorKind } from './core/errors';
+export * from './core/model';
+export * from './core/topics';
+export { parseLevel, parsePin, formatLevel } from './core/payload';
+export { decodeConfig } from './core/config';
+export type { GpioDriver, SimulatedGpio, DriverError } from './adapters/gpio/driver';
+export { isSimulated } from './adapters/gpio/driver';
+export { openSimDriver } from './adapters/gpio/sim';
