@@ -32,7 +32,7 @@ if (candidates.length === 0) {
 // Node's own headers where the system has them (Debian, NodeSource): no download.
 // npm passes its nodedir setting itself; a run by hand finds them here.
 const prefix = join(process.execPath, '..', '..');
-const args = [candidates[0], 'rebuild'];
+const args = [candidates[0], 'rebuild', '--loglevel=warn'];
 if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) {

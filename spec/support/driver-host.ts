@@ -27,9 +27,10 @@ export class DriverHost {
     child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
   }
 
-  static start(env: Record<string, string>): DriverHost {
+  /** `user`: run the driver as another user (uid and gid), as a service account without the gpio group would. */
+  static start(env: Record<string, string>, user?: { uid: number; gid: number }): DriverHost {
     if (!existsSync(DIST)) throw new Error(`${DIST} does not exist: run npm run build first`);
-    const child = spawn(process.execPath, ['--expose-gc', HOST], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--expose-gc', HOST], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'], ...user });
     const host = new DriverHost(child);
     track(host, Order.Service, () => host.stop());
     return host;
