@@ -1,5 +1,6 @@
 import { TestScheduler } from 'rxjs/testing';
-import { type CountableEdge, type CountMode, counts, countPulses, type PulseCount } from '../../src/streams/counter';
+import type { LevelObservation } from '../../src/streams/debounce';
+import { type CountableEdge, type CountMode, counts, countPulses, edgesOfLevels, type PulseCount } from '../../src/streams/counter';
 
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
@@ -101,6 +102,27 @@ describe('countPulses (marbles)', () => {
         c: n(5, 3),
       });
       expectSubscriptions(in$.subscriptions).toBe('^ 2ms !');
+    });
+  });
+});
+
+describe('edgesOfLevels (marbles)', () => {
+  it('skips each pin\'s first level and repeats, and turns changes into edges with their timestamps', () => {
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const in$ = cold<LevelObservation>('  a b c d e f |', {
+        a: { pin: 5, level: 0 },
+        b: { pin: 6, level: 1 },
+        c: { pin: 5, level: 1, at: 30n },
+        d: { pin: 5, level: 1 },
+        e: { pin: 6, level: 0 },
+        f: { pin: 5, level: 0, at: 60n },
+      });
+      expectObservable(edgesOfLevels(in$)).toBe('- - c - e f |', {
+        c: { pin: 5, rising: true, timestampNs: 30n },
+        e: { pin: 6, rising: false },
+        f: { pin: 5, rising: false, timestampNs: 60n },
+      });
+      expectSubscriptions(in$.subscriptions).toBe('^ 5ms !');
     });
   });
 });

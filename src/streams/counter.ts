@@ -1,4 +1,6 @@
-import { defer, filter, map, type Observable } from 'rxjs';
+import { defer, filter, map, mergeMap, type Observable } from 'rxjs';
+import type { Level } from '../core/model';
+import type { LevelObservation } from './debounce';
 
 /** Which edges a pin's counter counts: rising only, or rising and falling. */
 export type CountMode = 'rising' | 'both';
@@ -55,6 +57,26 @@ export const countPulses = (edge$: Observable<CountableEdge>, deps: CounterDeps)
         const count = (current.get(edge.pin) ?? startOf(edge.pin)) + 1;
         current.set(edge.pin, count);
         return edge.timestampNs === undefined ? { pin: edge.pin, count } : { pin: edge.pin, count, timestampNs: edge.timestampNs };
+      }),
+    );
+  });
+
+/**
+ * Level changes (from `debounceLevels`, `edgesToLevels` or a poll) to the
+ * edges they are: a pin's first level is no edge and a repeat of its level
+ * is none either, so neither is emitted. `at` becomes `timestampNs`.
+ * It must see each pin's first level: subscribe it with the stream that
+ * emits them, not late to a shared one.
+ */
+export const edgesOfLevels = (level$: Observable<LevelObservation>): Observable<CountableEdge> =>
+  defer(() => {
+    const last = new Map<number, Level>();
+    return level$.pipe(
+      mergeMap(({ pin, level, at }): CountableEdge[] => {
+        const before = last.get(pin);
+        last.set(pin, level);
+        if (before === undefined || before === level) return [];
+        return [at === undefined ? { pin, rising: level === 1 } : { pin, rising: level === 1, timestampNs: at }];
       }),
     );
   });
