@@ -12,12 +12,6 @@ export interface LevelObservation {
   readonly at?: bigint;
 }
 
-/**
- * A debounced level change. `at` is the `at` of the observation that started
- * the stable run, so it says when the line changed, not when the window ended.
- */
-export type DebouncedLevel = LevelObservation;
-
 export interface DebounceDeps {
   /**
    * The window per pin, in milliseconds: how long a new level must hold
@@ -44,17 +38,18 @@ interface PinState {
  * level without waiting. Pins are independent. The window runs on the
  * scheduler's clock (`timer`), so it is virtual inside `TestScheduler.run`.
  *
+ * What comes out is the very observation that started the stable run (any
+ * extra fields kept), so its `at` says when the line changed, not when the
+ * window ended.
+ *
  * Completion of the input completes the output at once: a level still inside
  * its window is dropped, since nobody saw it hold. Unsubscribing cancels every
  * window.
  */
-export const debounceLevels = (
-  observation$: Observable<LevelObservation>,
-  deps: DebounceDeps,
-): Observable<DebouncedLevel> =>
-  new Observable<DebouncedLevel>((subscriber) => {
+export const debounceLevels = <T extends LevelObservation>(observation$: Observable<T>, deps: DebounceDeps): Observable<T> =>
+  new Observable<T>((subscriber) => {
     const pins = new Map<number, PinState>();
-    const emit = (state: PinState, o: LevelObservation): void => {
+    const emit = (state: PinState, o: T): void => {
       state.emitted = o.level;
       subscriber.next(o);
     };
