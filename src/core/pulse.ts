@@ -32,7 +32,7 @@ export const pulseDuration = (payload: string): E.Either<string, number> => {
       );
 };
 
-/** What the pulse unit is asked to do, in order. */
+/** What the pulse unit is asked to do, in order. `durationMs` is trusted: decode it with {@link pulseDuration}. */
 export type PulseCommand =
   | { readonly kind: 'pulse'; readonly pin: number; readonly durationMs: number }
   | { readonly kind: 'write'; readonly pin: number; readonly level: Level }
