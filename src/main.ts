@@ -4,6 +4,7 @@ import { fromEvent } from 'rxjs';
 import { loadConfigFile } from './adapters/config-file';
 import { openDriver } from './adapters/gpio/select';
 import { createLogger, parseSeverity } from './adapters/log/logger';
+import { exitFlushed, stderr } from './adapters/log/stream-writer';
 import { startEmbeddedBroker, type EmbeddedBroker } from './adapters/mqtt/broker';
 import { clientOptions, connectClient, redactUrl } from './adapters/mqtt/client';
 import { mqttRequests } from './adapters/mqtt/requests';
@@ -24,8 +25,8 @@ const main = async (): Promise<void> => {
   const log = createLogger({ level: parseSeverity(process.env.LOG_LEVEL) });
   const args = parseArgs(process.argv.slice(2));
   if (E.isLeft(args)) {
-    process.stderr.write(`${args.left}\n${usage}`);
-    process.exit(EXIT_CONFIG);
+    stderr().write(`${args.left}\n${usage}`);
+    return exitFlushed(EXIT_CONFIG);
   }
   if (args.right.help) {
     process.stdout.write(usage);
@@ -37,11 +38,11 @@ const main = async (): Promise<void> => {
   const decoded = loadConfigFile(configPath, process.env);
   if (E.isLeft(decoded)) {
     const problems = decoded.left;
-    process.stderr.write(
+    stderr().write(
       `Invalid configuration in ${configPath} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.join('\n')}\n`,
     );
     log.child('config').error('invalid configuration', { file: configPath, problems });
-    process.exit(EXIT_CONFIG);
+    return exitFlushed(EXIT_CONFIG);
   }
   const config = decoded.right;
   const thing = config.thingName;
@@ -49,10 +50,10 @@ const main = async (): Promise<void> => {
     log.child('config').info(`${key} is ignored: the character device needs no /dev/gpiomem resource`, { key });
   }
 
-  const fail = (component: string, message: string): never => {
-    process.stderr.write(`${message}\n`);
+  const fail = (component: string, message: string): Promise<never> => {
+    stderr().write(`${message}\n`);
     log.child(component).error(message);
-    process.exit(EXIT_FAILURE);
+    return exitFlushed(EXIT_FAILURE);
   };
 
   const opened = openDriver(config.pins, config.gpio, log.child('gpio'));
@@ -155,7 +156,7 @@ const main = async (): Promise<void> => {
     await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
     await broker?.close();
     log.info('stopped');
-    process.exit(code);
+    await exitFlushed(code);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
@@ -164,6 +165,6 @@ const main = async (): Promise<void> => {
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 main().catch((e: unknown) => {
-  process.stderr.write(`fatal: ${e instanceof Error ? e.stack : String(e)}\n`);
-  process.exit(EXIT_FAILURE);
+  stderr().write(`fatal: ${e instanceof Error ? e.stack : String(e)}\n`);
+  void exitFlushed(EXIT_FAILURE);
 });

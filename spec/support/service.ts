@@ -107,6 +107,16 @@ export class Service {
     });
   }
 
+  /** Waits until stderr matches `re`. */
+  async waitForLogOnStderr(re: RegExp, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!re.test(this.stderr)) {
+      if (Date.now() > deadline) throw new Error(`stderr did not match ${re} within ${timeoutMs} ms; ${this.describe()}`);
+      if (this.exit !== undefined) throw new Error(`service exited (${JSON.stringify(this.exit)}) before stderr matched ${re}; ${this.describe()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   /** The `ready` log line: the service is connected and subscribed. */
   ready(timeoutMs = 15_000): Promise<LogLine> {
     return this.waitForLog((l) => l['msg'] === 'ready', timeoutMs);
@@ -124,6 +134,15 @@ export class Service {
         resolvePromise(e);
       });
     });
+  }
+
+  /**
+   * Closes our end of the service's stdout, as a log reader that goes away
+   * does (`| head`, a restarted log shipper): its next log line meets EPIPE.
+   * Later lines are lost to the test; `logs` keeps what came before.
+   */
+  closeStdout(): void {
+    this.child.stdout?.destroy();
   }
 
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
