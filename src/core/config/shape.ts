@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { brokerUrl, chip, integer, integerIn, oneOf, pollPeriod, qos, secret } from './codecs';
+import { brokerUrl, chip, integer, integerIn, mqttText, oneOf, pollPeriod, qos, secret } from './codecs';
 import { inputGpios, outputGpios } from './gpio-strings';
 
 /**
@@ -41,8 +41,8 @@ export const Mqtt = t.partial(
     url: brokerUrl,
     host: t.string,
     port: integerIn(1, 65535),
-    clientId: t.string,
-    username: t.string,
+    clientId: mqttText(256),
+    username: mqttText(256),
     password: secret,
     ca: t.string,
     cert: t.string,
