@@ -101,6 +101,7 @@ const main = async (): Promise<void> => {
           pollPeriodMs: config.pollPeriodMs,
           driver,
           acceptRetainedWrites: config.mqtt.acceptRetainedWrites,
+          acceptRetainedRequests: config.mqtt.acceptRetainedRequests,
         },
       ),
       {

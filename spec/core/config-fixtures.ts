@@ -27,6 +27,7 @@ export const defaultConfig = (thingName: string, pins: ReadonlyArray<PinSpec>, i
     qos: 1,
     retainState: false,
     acceptRetainedWrites: false,
+    acceptRetainedRequests: false,
   },
   gpio: { driver: 'auto', chip: 'auto', lines: 28 },
   ignored,

@@ -119,6 +119,7 @@ describe('decodeConfig: defaults and the thing name', () => {
         qos: 0,
         retainState: true,
         acceptRetainedWrites: true,
+        acceptRetainedRequests: true,
       },
       gpio: { driver: 'libgpiod', chip: 0, lines: 54 },
     });
@@ -133,6 +134,7 @@ describe('decodeConfig: defaults and the thing name', () => {
       qos: 0,
       retainState: true,
       acceptRetainedWrites: true,
+      acceptRetainedRequests: true,
     });
     expect(config.gpio).toEqual({ driver: 'libgpiod', chip: '0', lines: 54 });
   });

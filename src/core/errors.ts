@@ -38,9 +38,12 @@ export const unconfigured = (topic: string, pin: number, inputs: ReadonlyArray<n
     `GPIO ${pin} is not configured. Inputs: ${list(inputs)}; outputs: ${list(outputs)}.`,
   );
 
-export const invalidNumber = (topic: string, segment: string): ErrorMessage => {
-  const example = topic.split('/').map((level, i) => (i === 2 ? '17' : level)).join('/');
-  return msg(topic, ErrorKind.invalidNumber, `${JSON.stringify(segment)} is not a GPIO number. Use the BCM (SoC) GPIO number, for example ${example}.`);
+/** `canonical` is the pin the segment would be without its leading zeros, if that is all that is wrong. */
+export const invalidNumber = (topic: string, segment: string, canonical?: string): ErrorMessage => {
+  const example = topic.split('/').map((level, i) => (i === 2 ? (canonical ?? '17') : level)).join('/');
+  return canonical === undefined
+    ? msg(topic, ErrorKind.invalidNumber, `${JSON.stringify(segment)} is not a GPIO number. Use the BCM (SoC) GPIO number, for example ${example}.`)
+    : msg(topic, ErrorKind.invalidNumber, `${JSON.stringify(segment)} is not a GPIO number: write the number without leading zeros, as in ${example}, where its state is published.`);
 };
 
 export const invalidPayload = (topic: string, payload: string): ErrorMessage =>

@@ -47,6 +47,8 @@ export interface MqttConfig {
   readonly retainState: boolean;
   /** Apply write commands the broker delivers as retained (old stored commands). Off by default. */
   readonly acceptRetainedWrites: boolean;
+  /** Apply retained requests of every kind (read, write, simulate). Off by default. */
+  readonly acceptRetainedRequests: boolean;
 }
 
 export type DriverKind = 'auto' | 'sim' | 'libgpiod';

@@ -5,6 +5,7 @@ import { formatLevel } from '../../core/payload';
 import type { Output } from '../../core/outputs';
 import { errorTopic, stateTopic } from '../../core/topics';
 import type { Logger } from '../log/logger';
+import { limitedLogs } from '../log/limited';
 
 export interface SinkDeps {
   readonly client: MqttClient;
@@ -58,15 +59,17 @@ export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sin
       settle();
     });
   };
+  const { rejected$, retained$, stop: stopLogs } = limitedLogs(log, errors);
   const subscription = output$.subscribe({
     next: (o) => {
       switch (o._tag) {
         case 'State':
           return publish(topicOf(o.pin), payloads[o.level], deps.retainState);
         case 'Rejected':
-          log.info('request rejected', { ...o.error });
+          rejected$.next(o.error);
           return publish(errors, JSON.stringify(o.error), false);
         case 'Ignored':
+          if (o.retained !== undefined) return retained$.next(o);
           return log.warn(o.reason, { topic: o.topic });
         case 'Simulated':
           return log.debug('simulated input set', { topic: o.topic, pin: o.pin, level: o.level });
@@ -74,6 +77,8 @@ export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sin
     },
     error: deps.onFatal,
   });
+  // On unsubscribe the held-back counts are still logged.
+  subscription.add(stopLogs);
   return {
     subscription,
     drained: () => (inFlight === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve))),

@@ -34,4 +34,5 @@ export const mqttConfig = (m: Mqtt, thingName: string): MqttConfig => ({
   qos: m.qos ?? 1,
   retainState: m.retainState ?? false,
   acceptRetainedWrites: m.acceptRetainedWrites ?? false,
+  acceptRetainedRequests: m.acceptRetainedRequests ?? false,
 });

@@ -50,6 +50,7 @@ export const Mqtt = t.partial(
     qos,
     retainState: t.boolean,
     acceptRetainedWrites: t.boolean,
+    acceptRetainedRequests: t.boolean,
   },
   'a mapping',
 );
