@@ -10,6 +10,7 @@ import { clientOptions, connectClient, redactUrl } from './adapters/mqtt/client'
 import { mqttRequests } from './adapters/mqtt/requests';
 import { publishOutputs, type Sink } from './adapters/mqtt/sink';
 import { parseArgs, usage } from './cli';
+import { isLoopback } from './core/config/mqtt';
 import { inputsOf, outputsOf } from './core/model';
 import { requestFilters, statusTopic } from './core/topics';
 import { connector } from './streams/connector';
@@ -63,8 +64,15 @@ const main = async (): Promise<void> => {
   let broker: EmbeddedBroker | undefined;
   if (config.mqtt.broker.kind === 'embedded') {
     try {
-      broker = await startEmbeddedBroker(config.mqtt.broker.host, config.mqtt.broker.port);
-      log.child('broker').info('embedded broker listening', { url: broker.url });
+      const { host, port, users, allowAnonymous } = config.mqtt.broker;
+      broker = await startEmbeddedBroker(host, port, { thing, serviceClientId: config.mqtt.clientId, users });
+      log.child('broker').info('embedded broker listening', {
+        url: broker.url,
+        host,
+        port,
+        reachableFrom: isLoopback(host) ? 'this machine only' : 'other machines too',
+        clients: users.length > 0 ? `${users.length} user${users.length === 1 ? '' : 's'} with a password` : allowAnonymous ? 'anyone (allowAnonymous)' : 'anyone on this machine',
+      });
     } catch (e) {
       driver.close();
       return fail('broker', (e as Error).message);
@@ -74,7 +82,8 @@ const main = async (): Promise<void> => {
   const mqttLog = log.child('mqtt');
   let options;
   try {
-    options = clientOptions(config.mqtt, thing);
+    // The embedded broker lets the service in with credentials of its own, made for this run.
+    options = { ...clientOptions(config.mqtt, thing), ...broker?.credentials };
   } catch (e) {
     driver.close();
     await broker?.close();

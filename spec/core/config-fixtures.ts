@@ -22,7 +22,7 @@ export const defaultConfig = (thingName: string, pins: ReadonlyArray<PinSpec>, i
   pins,
   pollPeriodMs: 50,
   mqtt: {
-    broker: { kind: 'embedded', host: '127.0.0.1', port: 1883 },
+    broker: { kind: 'embedded', host: '127.0.0.1', port: 1883, users: [], allowAnonymous: false },
     clientId: `rpi-gpio-connector-${thingName}`,
     qos: 1,
     retainState: false,

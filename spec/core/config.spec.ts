@@ -140,10 +140,12 @@ describe('decodeConfig: defaults and the thing name', () => {
   });
 
   it('takes the embedded broker host and port, the port also as a string', () => {
-    expect(right({ InputGpios: '5', mqtt: { url: 'embedded', host: '0.0.0.0', port: '1884' } }).mqtt.broker).toEqual({
+    expect(right({ InputGpios: '5', mqtt: { url: 'embedded', host: '127.0.0.2', port: '1884' } }).mqtt.broker).toEqual({
       kind: 'embedded',
-      host: '0.0.0.0',
+      host: '127.0.0.2',
       port: 1884,
+      users: [],
+      allowAnonymous: false,
     });
   });
 

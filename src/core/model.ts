@@ -27,8 +27,22 @@ export interface OutputSpec {
 
 export type PinSpec = InputSpec | OutputSpec;
 
+/** A client the embedded broker lets in. */
+export interface BrokerUser {
+  readonly username: string;
+  readonly password: string;
+}
+
 export type Broker =
-  | { readonly kind: 'embedded'; readonly host: string; readonly port: number }
+  | {
+      readonly kind: 'embedded';
+      readonly host: string;
+      readonly port: number;
+      /** Who may connect; empty: anyone (only on loopback, or with `allowAnonymous`). */
+      readonly users: ReadonlyArray<BrokerUser>;
+      /** Anonymous clients on a host other than loopback, explicitly allowed. */
+      readonly allowAnonymous: boolean;
+    }
   | { readonly kind: 'url'; readonly url: string };
 
 export interface MqttConfig {

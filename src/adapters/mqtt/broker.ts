@@ -1,8 +1,11 @@
 import type * as Aedes from 'aedes';
 import { createServer, type Server } from 'node:net';
+import { brokerAccess, type BrokerAccess, type ServiceCredentials } from './broker-access';
 
 export interface EmbeddedBroker {
   readonly url: string;
+  /** What the service's own client must connect with (only with `access`). */
+  readonly credentials?: ServiceCredentials;
   close(): Promise<void>;
 }
 
@@ -10,12 +13,15 @@ export interface EmbeddedBroker {
  * Starts the in-process broker (aedes) on host:port. Bound to 127.0.0.1 by
  * default: an open broker on the LAN would let anyone switch the outputs.
  */
-export const startEmbeddedBroker = (host: string, port: number): Promise<EmbeddedBroker> =>
+export const startEmbeddedBroker = (host: string, port: number, access?: BrokerAccess): Promise<EmbeddedBroker> =>
   new Promise((resolve, reject) => {
     // Loaded here, not at the top: a service that uses an external broker never pays for aedes (~90 ms at start-up).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createBroker } = require('aedes') as typeof Aedes;
-    const aedes = createBroker();
+    const hooks = access === undefined ? undefined : brokerAccess(access);
+    const aedes = createBroker(
+      hooks === undefined ? {} : { authenticate: hooks.authenticate as never, authorizePublish: hooks.authorizePublish as never },
+    );
     const server: Server = createServer(aedes.handle);
     server.once('error', (e: NodeJS.ErrnoException) => {
       aedes.close();
@@ -32,6 +38,7 @@ export const startEmbeddedBroker = (host: string, port: number): Promise<Embedde
       const bound = typeof address === 'object' && address !== null ? address.port : port;
       resolve({
         url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+        ...(hooks === undefined ? {} : { credentials: hooks.credentials }),
         close: () =>
           new Promise<void>((done) => {
             aedes.close(() => server.close(() => done()));

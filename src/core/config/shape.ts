@@ -51,8 +51,19 @@ export const Mqtt = t.partial(
     retainState: t.boolean,
     acceptRetainedWrites: t.boolean,
     acceptRetainedRequests: t.boolean,
+    users: t.unknown,
+    allowAnonymous: t.boolean,
   },
   'a mapping',
+);
+
+/** One entry of `mqtt.users`: a client of the embedded broker. */
+export const BrokerUser = t.partial(
+  {
+    username: mqttText(256),
+    password: secret,
+  },
+  'a mapping like {username: app, password: secret}',
 );
 
 export const Gpio = t.partial(
