@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 import * as E from 'fp-ts/Either';
-import { fromEvent } from 'rxjs';
+import { filter, fromEvent } from 'rxjs';
 import { loadConfigFile } from './adapters/config-file';
 import { openDriver } from './adapters/gpio/select';
 import { createLogger, parseSeverity } from './adapters/log/logger';
 import { exitFlushed, stderr } from './adapters/log/stream-writer';
 import { startEmbeddedBroker, type EmbeddedBroker } from './adapters/mqtt/broker';
 import { clientOptions, connectClient, redactUrl } from './adapters/mqtt/client';
+import { keepOnline } from './adapters/mqtt/availability';
 import { mqttRequests } from './adapters/mqtt/requests';
+import { watchTakeovers } from './adapters/mqtt/takeover';
 import { publishOutputs, type Sink } from './adapters/mqtt/sink';
 import { parseArgs, usage } from './cli';
 import { isLoopback } from './core/config/mqtt';
@@ -95,15 +97,21 @@ const main = async (): Promise<void> => {
     mqttLog.info('connected', { broker: redactUrl(url), clientId: config.mqtt.clientId });
     client.publish(status, 'online', { qos: config.mqtt.qos, retain: true });
   });
-  client.on('offline', () => mqttLog.warn('broker connection lost; reconnecting every second', { broker: redactUrl(url) }));
+  client.on('offline', () =>
+    mqttLog.warn('broker connection lost; reconnecting', { broker: redactUrl(url), reconnectPeriodMs: client.options.reconnectPeriod }),
+  );
   client.on('error', (e) => mqttLog.warn('broker error', { error: e.message }));
+  // Both read `stopping` (declared with shutdown below) only from event handlers.
+  watchTakeovers(client, { clientId: config.mqtt.clientId, log: mqttLog, isStopping: () => stopping });
+  keepOnline(client, { statusTopic: status, qos: config.mqtt.qos, log: mqttLog, isStopping: () => stopping });
 
   const filters = requestFilters(thing, isSimulated(driver));
   const startPipeline = (): Sink =>
     publishOutputs(
       connector(
         // Listeners added now see only later connects: each one is a reconnect.
-        { request$: mqttRequests(client), resync$: fromEvent(client, 'connect') },
+        // The status topic is subscribed to for keepOnline, not as a request.
+        { request$: mqttRequests(client).pipe(filter((r) => r.topic !== status)), resync$: fromEvent(client, 'connect') },
         {
           thingName: thing,
           pins: config.pins,
@@ -132,7 +140,7 @@ const main = async (): Promise<void> => {
   let sink: Sink | undefined;
   client.once('connect', () => {
     sink = startPipeline();
-    client.subscribe([...filters], { qos: config.mqtt.qos }, (err) => {
+    client.subscribe([...filters, status], { qos: config.mqtt.qos }, (err) => {
       if (err) return mqttLog.error('subscribe failed', { error: err.message });
       log.info('ready', {
         broker: redactUrl(url),
