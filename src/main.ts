@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import * as E from 'fp-ts/Either';
-import { filter, fromEvent } from 'rxjs';
+import { filter, fromEvent, map } from 'rxjs';
 import { loadConfigFile } from './adapters/config-file';
 import { openDriver } from './adapters/gpio/select';
 import { createLogger, parseSeverity } from './adapters/log/logger';
@@ -9,6 +9,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './adapters/mqtt/broker
 import { clientOptions, connectClient, redactUrl } from './adapters/mqtt/client';
 import { keepOnline } from './adapters/mqtt/availability';
 import { mqttRequests } from './adapters/mqtt/requests';
+import { trackQueue } from './adapters/mqtt/session';
 import { watchTakeovers } from './adapters/mqtt/takeover';
 import { publishOutputs, type Sink } from './adapters/mqtt/sink';
 import { parseArgs, usage } from './cli';
@@ -85,7 +86,8 @@ const main = async (): Promise<void> => {
   let options;
   try {
     // The embedded broker lets the service in with credentials of its own, made for this run.
-    options = { ...clientOptions(config.mqtt, thing), ...broker?.credentials };
+    // A persistent session keeps the subscriptions and queues QoS 1 requests at the broker while the service is away.
+    options = { ...clientOptions(config.mqtt, thing), clean: !config.mqtt.persistentSession, ...broker?.credentials };
   } catch (e) {
     driver.close();
     await broker?.close();
@@ -104,6 +106,7 @@ const main = async (): Promise<void> => {
   // Both read `stopping` (declared with shutdown below) only from event handlers.
   watchTakeovers(client, { clientId: config.mqtt.clientId, log: mqttLog, isStopping: () => stopping });
   keepOnline(client, { statusTopic: status, qos: config.mqtt.qos, log: mqttLog, isStopping: () => stopping });
+  const markQueued = trackQueue(client, status);
 
   const filters = requestFilters(thing, isSimulated(driver));
   const startPipeline = (): Sink =>
@@ -111,7 +114,13 @@ const main = async (): Promise<void> => {
       connector(
         // Listeners added now see only later connects: each one is a reconnect.
         // The status topic is subscribed to for keepOnline, not as a request.
-        { request$: mqttRequests(client).pipe(filter((r) => r.topic !== status)), resync$: fromEvent(client, 'connect') },
+        {
+          request$: mqttRequests(client).pipe(
+            filter((r) => r.topic !== status),
+            map(markQueued),
+          ),
+          resync$: fromEvent(client, 'connect'),
+        },
         {
           thingName: thing,
           pins: config.pins,
@@ -119,6 +128,7 @@ const main = async (): Promise<void> => {
           driver,
           acceptRetainedWrites: config.mqtt.acceptRetainedWrites,
           acceptRetainedRequests: config.mqtt.acceptRetainedRequests,
+          refuseQueuedWrites: config.mqtt.queuedWrites === 'refuse',
         },
       ),
       {

@@ -28,6 +28,8 @@ const mqttConfig = (overrides: Partial<MqttConfig> = {}): MqttConfig => ({
   retainState: false,
   acceptRetainedWrites: false,
   acceptRetainedRequests: false,
+  persistentSession: false,
+  queuedWrites: 'apply',
   ...overrides,
 });
 

@@ -65,4 +65,16 @@ describe('decodeConfig: embedded broker access', () => {
     // A username alone is fine for an external broker.
     expect(E.isRight(decode({ url: 'mqtt://127.0.0.1:1883', username: 'u' }))).toBe(true);
   });
+
+  it('takes a persistent session with a broker URL only, and queuedWrites only with it', () => {
+    expect(problems({ persistentSession: true, queuedWrites: 'refuse' })).toEqual([
+      'mqtt.persistentSession: only used with a broker url: the embedded broker starts and stops with the service, so nothing can wait in it',
+    ]);
+    expect(problems({ url: 'mqtt://127.0.0.1:1883', queuedWrites: 'apply' })).toEqual(['mqtt.queuedWrites: only used with persistentSession: true']);
+    expect(problems({ url: 'mqtt://127.0.0.1:1883', persistentSession: true, queuedWrites: 'later' })).toEqual([
+      'mqtt.queuedWrites: expected one of apply, refuse, got "later"',
+    ]);
+    const r = decode({ url: 'mqtt://127.0.0.1:1883', persistentSession: true });
+    expect(E.isRight(r) && r.right.mqtt).toMatchObject({ persistentSession: true, queuedWrites: 'apply' });
+  });
 });

@@ -28,6 +28,8 @@ export const defaultConfig = (thingName: string, pins: ReadonlyArray<PinSpec>, i
     retainState: false,
     acceptRetainedWrites: false,
     acceptRetainedRequests: false,
+    persistentSession: false,
+    queuedWrites: 'apply',
   },
   gpio: { driver: 'auto', chip: 'auto', lines: 28 },
   ignored,

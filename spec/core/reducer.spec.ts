@@ -117,6 +117,18 @@ describe('decide: the request reducer', () => {
     expect(E.isLeft(d) && d.left._tag).toBe('Ignored');
   });
 
+  it('refuses queued writes and simulates when asked to, and always answers queued reads', () => {
+    const refusing = decide({ ...table, refuseQueuedWrites: true });
+    const queued = (topic: string, payload: string): Request => ({ ...req(topic, payload), queued: true });
+    for (const topic of ['gpio/my-core-thing/8/write', 'gpio/my-core-thing/5/simulate']) {
+      const d = refusing(queued(topic, '1'));
+      expect(E.isLeft(d) && d.left._tag === 'Rejected' && d.left.error).toMatchObject({ topic, error: 'Queued write refused' });
+      expect(E.isRight(run(queued(topic, '1')))).toBe(true); // applied by default
+    }
+    expect(refusing(queued('gpio/my-core-thing/8/read', ''))).toEqual(E.right({ _tag: 'Read', topic: 'gpio/my-core-thing/8/read', pin: 8 }));
+    expect(E.isRight(refusing(req('gpio/my-core-thing/8/write', '1')))).toBe(true); // a live write
+  });
+
   it('ignores a retained write unless configured to accept it', () => {
     const retained = req('gpio/my-core-thing/8/write', '1', true);
     const d = run(retained);

@@ -61,7 +61,7 @@ describe('the embedded broker', () => {
       const forger = mqtt.connect(url, { reconnectPeriod: 0 });
       await new Promise((resolve) => forger.once('connect', resolve));
       forger.publish(topic, payload, { qos: 0, retain: true });
-      await new Promise((resolve) => forger.once('close', resolve));
+      await new Promise<void>((resolve) => forger.once('close', () => resolve()));
     }
     // Nor may anyone take the service's client id, or leave a will on its status.
     expect(await tryConnect(url, { clientId: 'rpi-gpio-connector-t1' })).toBe(2);

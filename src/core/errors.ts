@@ -17,6 +17,7 @@ export const ErrorKind = {
   invalidNumber: 'Invalid GPIO number',
   invalidPayload: 'Invalid payload',
   driverFailure: 'GPIO driver failure',
+  queuedWrite: 'Queued write refused',
 } as const;
 
 const msg = (topic: string, error: string, long_description: string): ErrorMessage => ({
@@ -56,6 +57,13 @@ const list = (pins: ReadonlyArray<number>): string => (pins.length === 0 ? 'none
 
 /** Payloads are echoed for the user's benefit, but never a whole 128 KB one. */
 const clip = (s: string): string => (s.length > 64 ? `${s.slice(0, 64)}…` : s);
+
+export const queuedWriteRefused = (topic: string): ErrorMessage =>
+  msg(
+    topic,
+    ErrorKind.queuedWrite,
+    'This request waited at the broker while the service was disconnected, and queued writes are refused (mqtt.queuedWrites: refuse). Send it again if it still applies.',
+  );
 
 export const simulationUnavailable = (topic: string): ErrorMessage =>
   msg(topic, ErrorKind.invalidOperation, 'Simulated inputs are only available with gpio.driver: sim.');

@@ -63,6 +63,10 @@ export interface MqttConfig {
   readonly acceptRetainedWrites: boolean;
   /** Apply retained requests of every kind (read, write, simulate). Off by default. */
   readonly acceptRetainedRequests: boolean;
+  /** A persistent session (clean: false): QoS 1 requests sent while the service is away wait at the broker. */
+  readonly persistentSession: boolean;
+  /** What to do with a write or simulate that waited in that queue. */
+  readonly queuedWrites: 'apply' | 'refuse';
 }
 
 export type DriverKind = 'auto' | 'sim' | 'libgpiod';

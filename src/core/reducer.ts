@@ -12,6 +12,8 @@ export interface Request {
   readonly payload: string;
   /** Delivered by the broker from its retained store: an old command, not a live one. */
   readonly retained: boolean;
+  /** Waited in the service's persistent session at the broker while the service was away. */
+  readonly queued?: boolean;
 }
 
 /** A request that passed validation: what the driver is asked to do. */
@@ -46,6 +48,8 @@ export interface PinTable {
   readonly acceptRetainedWrites: boolean;
   /** Apply retained requests of every kind (reads, writes, simulates); off by default. */
   readonly acceptRetainedRequests?: boolean;
+  /** Refuse writes and simulates that waited in the persistent session's queue; reads are always answered. */
+  readonly refuseQueuedWrites?: boolean;
   /** Whether `simulate` requests may set input lines (the simulated chip only). */
   readonly simulate: boolean;
 }
@@ -53,7 +57,12 @@ export interface PinTable {
 export const pinTable = (
   thing: string,
   pins: ReadonlyArray<PinSpec>,
-  options: { readonly acceptRetainedWrites: boolean; readonly acceptRetainedRequests?: boolean; readonly simulate: boolean },
+  options: {
+    readonly acceptRetainedWrites: boolean;
+    readonly acceptRetainedRequests?: boolean;
+    readonly refuseQueuedWrites?: boolean;
+    readonly simulate: boolean;
+  },
 ): PinTable => ({
   thing,
   directions: new Map(pins.map((p) => [p.pin, p.direction])),
@@ -96,6 +105,9 @@ export const decide = (table: PinTable): ((request: Request) => Decision) => {
     if (parsed === undefined) return E.left(ignored(topic, 'not a request topic of this thing'));
     if (request.retained && !table.acceptRetainedRequests && !(parsed.kind === 'write' && table.acceptRetainedWrites)) {
       return E.left({ ...ignored(topic, RETAINED_IGNORED[parsed.kind]), retained: parsed.kind });
+    }
+    if (request.queued === true && table.refuseQueuedWrites === true && parsed.kind !== 'read') {
+      return E.left(rejected(errors.queuedWriteRefused(topic)));
     }
     const pin = parsePin(parsed.pinSegment);
     if (pin === undefined) return E.left(rejected(errors.invalidNumber(topic, parsed.pinSegment, canonicalPin(parsed.pinSegment))));

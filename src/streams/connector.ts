@@ -23,6 +23,8 @@ export interface ConnectorDeps {
   readonly acceptRetainedWrites?: boolean;
   /** Answer retained requests of every kind; by default they are ignored. */
   readonly acceptRetainedRequests?: boolean;
+  /** Refuse writes and simulates marked `queued`; by default they are applied. */
+  readonly refuseQueuedWrites?: boolean;
 }
 
 /**
@@ -36,6 +38,7 @@ export const connector = (sources: ConnectorSources, deps: ConnectorDeps): Obser
   const table = pinTable(thing, deps.pins, {
     acceptRetainedWrites: deps.acceptRetainedWrites ?? false,
     acceptRetainedRequests: deps.acceptRetainedRequests ?? false,
+    refuseQueuedWrites: deps.refuseQueuedWrites ?? false,
     simulate: isSimulated(driver),
   });
   const all = deps.pins.map((p) => p.pin);

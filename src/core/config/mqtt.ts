@@ -50,7 +50,20 @@ const decodeUsers = (m: Mqtt): { readonly problems: Problems; readonly users: Re
  * is never open to the network by accident: on anything but loopback it needs
  * users, or an explicit `allowAnonymous: true`.
  */
-export const checkMqtt = (m: Mqtt): Problems => {
+export const checkMqtt = (m: Mqtt): Problems => [...checkAccess(m), ...checkSession(m)];
+
+/**
+ * A persistent session needs a broker that outlives the service: the
+ * embedded one starts empty with it. Queued writes only exist with one.
+ */
+const checkSession = (m: Mqtt): Problems => [
+  ...(m.persistentSession === true && isEmbedded(m)
+    ? [problem('mqtt.persistentSession', 'only used with a broker url: the embedded broker starts and stops with the service, so nothing can wait in it')]
+    : []),
+  ...(m.queuedWrites !== undefined && m.persistentSession !== true ? [problem('mqtt.queuedWrites', 'only used with persistentSession: true')] : []),
+];
+
+const checkAccess = (m: Mqtt): Problems => {
   if (!isEmbedded(m)) {
     return EMBEDDED_ONLY.filter((key) => m[key] !== undefined && m[key] !== null).map((key) =>
       problem(keyPath('mqtt', key), key === 'host' || key === 'port' ? `only used with url: embedded; put the ${key} in the url` : 'only used with url: embedded'),
@@ -102,4 +115,6 @@ export const mqttConfig = (m: Mqtt, thingName: string): MqttConfig => ({
   retainState: m.retainState ?? false,
   acceptRetainedWrites: m.acceptRetainedWrites ?? false,
   acceptRetainedRequests: m.acceptRetainedRequests ?? false,
+  persistentSession: m.persistentSession ?? false,
+  queuedWrites: m.queuedWrites ?? 'apply',
 });

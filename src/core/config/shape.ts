@@ -53,6 +53,8 @@ export const Mqtt = t.partial(
     acceptRetainedRequests: t.boolean,
     users: t.unknown,
     allowAnonymous: t.boolean,
+    persistentSession: t.boolean,
+    queuedWrites: oneOf(['apply', 'refuse']),
   },
   'a mapping',
 );
