@@ -135,6 +135,8 @@ describe('decodeConfig: defaults and the thing name', () => {
       retainState: true,
       acceptRetainedWrites: true,
       acceptRetainedRequests: true,
+      persistentSession: false,
+      queuedWrites: 'apply',
     });
     expect(config.gpio).toEqual({ driver: 'libgpiod', chip: '0', lines: 54 });
   });

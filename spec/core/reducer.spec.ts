@@ -93,7 +93,7 @@ describe('decide: the request reducer', () => {
         const pin = parsePin(segment);
         if (pin !== undefined) expect(String(pin)).toBe(segment);
         // Rejected: no pin below 10,000 is written this way.
-        else expect(Number(segment) >= 0 && Number(segment) < 10_000 && String(Number(segment)) === segment).toBe(false);
+        else expect(Number.isInteger(Number(segment)) && Number(segment) >= 0 && Number(segment) < 10_000 && String(Number(segment)) === segment).toBe(false);
       }),
       { numRuns: 2000 },
     );
