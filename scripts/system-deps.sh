@@ -1,13 +1,15 @@
 #!/bin/sh
 # Debian packages the tests need: mosquitto (a real broker for the MQTT tests),
 # libgpiod-dev (to build the optional node-libgpiod addon) and systemd (its
-# systemd-analyze rates and verifies the shipped unit; nothing is started). Installed when
+# systemd-analyze rates and verifies the shipped unit; nothing is started) and
+# strace (the unit's system call filter is checked against what the service calls). Installed when
 # missing if we may (root with apt-get, as in CI); otherwise says how.
 set -eu
 missing=""
 [ -x /usr/sbin/mosquitto ] || missing="$missing mosquitto"
 [ -f /usr/include/gpiod.h ] || missing="$missing libgpiod-dev"
 command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
+command -v strace >/dev/null 2>&1 || missing="$missing strace"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "system-deps: installing$missing (Debian packages)"
