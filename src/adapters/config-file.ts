@@ -3,7 +3,11 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'y
 import type { Config } from '../core/model';
 import { decodeConfig, type ConfigEnv, type Problems } from '../core/config';
 import { invalidUtf8At, messageOf, readSmallFile } from './file-read';
+import { flowNestingBeyond } from './nesting';
 import { checkTlsFiles } from './tls-files';
+
+/** `pins: [{pin: 5}]` is two levels; 64 leaves room for any config and keeps the parser fast. */
+const MAX_FLOW_NESTING = 64;
 
 /** A config is a few hundred bytes; a cap keeps a hostile or mistaken file (a log, an image) from costing time and memory. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -34,6 +38,11 @@ const parseYaml = (path: string): E.Either<Problems, unknown> => {
     return E.left([`${path}:${line}: not valid UTF-8 (byte ${bad}): save the file as UTF-8`]);
   }
   const text = bytes.toString('utf8');
+  const deep = flowNestingBeyond(text, MAX_FLOW_NESTING);
+  if (deep !== undefined) {
+    const line = text.slice(0, deep).split('\n').length;
+    return E.left([`${path}:${line}: YAML nested more than ${MAX_FLOW_NESTING} levels deep in [ ] or { }: a config needs two or three`]);
+  }
   const lineCounter = new LineCounter();
   const at = (pos: number): string => {
     const { line, col } = lineCounter.linePos(pos);

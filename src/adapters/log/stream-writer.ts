@@ -73,6 +73,11 @@ export const stderr = (): StreamWriter => (stderrWriter ??= streamWriter(process
  * thousand config problems most lines never reached the reader.
  */
 export const exitFlushed = async (code: number): Promise<never> => {
-  await Promise.all([stdout().flush(), stderr().flush()]);
+  // A reader that never reads (but keeps the pipe open) must not keep the process forever.
+  const limit = new Promise<void>((resolve) => setTimeout(resolve, FLUSH_LIMIT_MS).unref());
+  await Promise.race([Promise.all([stdout().flush(), stderr().flush()]), limit]);
   process.exit(code);
 };
+
+/** How long an exit waits for a stalled log reader. */
+const FLUSH_LIMIT_MS = 10_000;
