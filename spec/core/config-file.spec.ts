@@ -141,6 +141,25 @@ describe('loadConfigFile: hostile files (issue 11)', () => {
     expect(left(fine)).toEqual(['x: unknown key', 'y: unknown key', 'InputGpios: no pins configured: set InputGpios, OutputGpios or pins']);
   });
 
+  it('property: any bytes, YAML-ish or not, give a config or problem lines; nothing throws', () => {
+    const yamlish = fc
+      .array(fc.oneof(fc.constantFrom('thingName: ', 'InputGpios: ', 'mqtt:', '  port: ', '- ', '[', ']', '{', '}', '"', "'", '#', '&a ', '*a', '\n', ': ', ',', '\t', '---\n', '1e309', '\u0000', '\uffff', '5,6U'), fc.string({ maxLength: 8 })), { maxLength: 60 })
+      .map((parts) => Buffer.from(parts.join(''), 'utf8'));
+    let i = 0;
+    fc.assert(
+      fc.property(fc.oneof(yamlish, fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b))), (bytes) => {
+        const path = join(dir, `fuzz-${i++ % 8}.yaml`);
+        writeFileSync(path, bytes);
+        const r = loadConfigFile(path, { AWS_IOT_THING_NAME: 't1' });
+        if (E.isLeft(r)) {
+          expect(r.left.length).toBeGreaterThan(0);
+          for (const line of r.left) expect(line).toMatch(/^[^\n]+$/);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('still reports every key given twice, in one pass, at its line', () => {
     const path = file('twice-nested.yaml', ['thingName: t1', 'InputGpios: "5"', 'mqtt:', '  port: 1', '  port: 2', 'thingName: t2', ''].join('\n'));
     expect(left(path)).toEqual([`${path}:5:3: YAML syntax error: Map keys must be unique`, `${path}:6:1: YAML syntax error: Map keys must be unique`]);

@@ -1,5 +1,5 @@
 import { TestClient } from '../support/client';
-import { cleanupAll } from '../support/cleanup';
+import { cleanupAll, sleep } from '../support/cleanup';
 import { brokerConfig, read } from '../support/config';
 import { Mosquitto } from '../support/mosquitto';
 import { Service } from '../support/service';
@@ -83,5 +83,24 @@ describe('persistent session', () => {
     expect(await read(client, 9)).toBe('0'); // the queued write was not applied
     await client.publish('gpio/t1/9/write', '1');
     await client.until('gpio/t1/9/state', (m) => m.payload === '1'); // a live one is
+  });
+
+  it("drops a queued write once the requester's MQTT 5 message expiry has passed, and applies one still within it", async () => {
+    const broker = await Mosquitto.start({ persistence: true });
+    const config = brokerConfig(broker.url, { persistentSession: true });
+    const first = await Service.start(config);
+    await first.ready();
+    first.kill('SIGTERM');
+    await first.waitForExit();
+
+    const client = await TestClient.connect(broker.url, { clientId: 'spec-requester-v5', clean: false, protocolVersion: 5 });
+    await client.subscribe(['gpio/t1/+/state', 'gpio/t1/error'], 1);
+    await client.publish('gpio/t1/9/write', '1', { properties: { messageExpiryInterval: 1 } });
+    await client.publish('gpio/t1/27/write', '1', { properties: { messageExpiryInterval: 600 } });
+    await sleep(2_500); // well past the first one's expiry: the broker discards it, not the service
+    const second = await Service.start(config);
+    await second.ready();
+    await client.until('gpio/t1/27/state', (m) => m.payload === '1');
+    expect(await read(client, 9)).toBe('0');
   });
 });
