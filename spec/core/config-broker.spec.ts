@@ -74,6 +74,9 @@ describe('decodeConfig: embedded broker access', () => {
     expect(problems({ url: 'mqtt://127.0.0.1:1883', persistentSession: true, queuedWrites: 'later' })).toEqual([
       'mqtt.queuedWrites: expected one of apply, refuse, got "later"',
     ]);
+    expect(problems({ url: 'mqtt://127.0.0.1:1883', persistentSession: true, qos: 0 })).toEqual([
+      'mqtt.qos: must be 1 with persistentSession: true: a broker queues nothing for a QoS 0 subscription',
+    ]);
     const r = decode({ url: 'mqtt://127.0.0.1:1883', persistentSession: true });
     expect(E.isRight(r) && r.right.mqtt).toMatchObject({ persistentSession: true, queuedWrites: 'apply' });
   });

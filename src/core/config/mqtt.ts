@@ -61,6 +61,9 @@ const checkSession = (m: Mqtt): Problems => [
     ? [problem('mqtt.persistentSession', 'only used with a broker url: the embedded broker starts and stops with the service, so nothing can wait in it')]
     : []),
   ...(m.queuedWrites !== undefined && m.persistentSession !== true ? [problem('mqtt.queuedWrites', 'only used with persistentSession: true')] : []),
+  ...(m.persistentSession === true && m.qos === 0
+    ? [problem('mqtt.qos', 'must be 1 with persistentSession: true: a broker queues nothing for a QoS 0 subscription')]
+    : []),
 ];
 
 const checkAccess = (m: Mqtt): Problems => {
