@@ -1,5 +1,5 @@
 import { TestClient } from '../support/client';
-import { cleanupAll, sleep } from '../support/cleanup';
+import { cleanupAll } from '../support/cleanup';
 import { brokerConfig, read } from '../support/config';
 import { Mosquitto } from '../support/mosquitto';
 import { Service, type LogLine } from '../support/service';
@@ -55,17 +55,19 @@ describe('client-id takeover', () => {
     const b = await Service.start(brokerConfig(broker.url), { env });
     const slowedTo = (s: Service): number[] =>
       s.logs.filter((l) => msg(l).startsWith('client id taken over again')).map((l) => Number(l['reconnectPeriodMs']));
-    // Wait until both have backed off past the length of a short connection (5 s):
-    // the backoff must hold there too, not fall back to one second and warn again.
-    for (const s of [a, b]) await s.waitForLog((l) => Number(l['reconnectPeriodMs']) >= 16_000, 80_000);
+    // Wait until one has backed off past the length of a short connection (5 s): the
+    // backoff must hold there, not fall back to a second and warn again. The other
+    // may get there too, or (once the first returns only every 16 s) see its
+    // connections last and go back to reconnecting every second: both are fine.
+    await Promise.race([a, b].map((s) => s.waitForLog((l) => Number(l['reconnectPeriodMs']) >= 16_000, 80_000)));
     for (const s of [a, b]) {
       expect(s.logs.filter(isTakeover)).toHaveLength(1);
       expect(s.logs.find(isTakeover)).toMatchObject({ level: 'warn', clientId: 'rpi-gpio-connector-t1' });
-      const periods = slowedTo(s);
-      expect(periods.length).toBeGreaterThanOrEqual(2);
-      for (let i = 1; i < periods.length; i++) expect(periods[i]).toBeGreaterThan(periods[i - 1] as number);
-      expect(Math.max(...periods)).toBeLessThanOrEqual(60_000);
+      expect(slowedTo(s).length).toBeGreaterThanOrEqual(1);
+      expect(Math.max(...slowedTo(s))).toBeLessThanOrEqual(60_000);
     }
-    await sleep(0);
+    const slowest = [a, b].find((s) => slowedTo(s).some((ms) => ms >= 16_000)) as Service;
+    const periods = slowedTo(slowest);
+    for (let i = 1; i < periods.length; i++) expect(periods[i]).toBeGreaterThan(periods[i - 1] as number);
   });
 });
