@@ -1,6 +1,8 @@
 #!/bin/sh
 # Debian packages the tests need: mosquitto (a real broker for the MQTT tests, with mosquitto_passwd),
-# and libgpiod-dev (to build the optional node-libgpiod addon). Installed when
+# libgpiod-dev (to build the optional node-libgpiod addon), systemd (its
+# systemd-analyze rates and verifies the shipped unit; nothing is started) and
+# strace (the unit's system call filter is checked against what the service calls). Installed when
 # missing if we may (root with apt-get, as in CI); otherwise says how.
 set -eu
 missing=""
@@ -10,6 +12,8 @@ missing=""
 [ -x /usr/bin/openssl ] || missing="$missing openssl"
 # python3-paho-mqtt: a third-party MQTT client (paho, MQTT 3.1.1 and 5) for the interoperability tests.
 /usr/bin/python3 -c 'import paho.mqtt.client' >/dev/null 2>&1 || missing="$missing python3-paho-mqtt"
+command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
+command -v strace >/dev/null 2>&1 || missing="$missing strace"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "system-deps: installing$missing (Debian packages)"

@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 import * as E from 'fp-ts/Either';
-import { EMPTY, filter, fromEvent, merge } from 'rxjs';
+import { EMPTY, filter, fromEvent, map, merge } from 'rxjs';
 import { loadConfigFile } from './adapters/config-file';
 import { openDriver } from './adapters/gpio/select';
 import { createLogger, parseSeverity } from './adapters/log/logger';
+import { exitFlushed, stderr } from './adapters/log/stream-writer';
 import { startEmbeddedBroker, type EmbeddedBroker } from './adapters/mqtt/broker';
 import { clientOptions, connectClient, redactUrl } from './adapters/mqtt/client';
 import { watchConnection } from './adapters/mqtt/connection';
+import { keepOnline } from './adapters/mqtt/availability';
 import { mqttRequests } from './adapters/mqtt/requests';
+import { trackQueue } from './adapters/mqtt/session';
+import { watchTakeovers } from './adapters/mqtt/takeover';
 import { publishOutputs, type Sink } from './adapters/mqtt/sink';
 import { parseArgs, usage } from './cli';
+import { isLoopback } from './core/config/mqtt';
 import { inputsOf, outputsOf } from './core/model';
 import { requestFilters, statusTopic } from './core/topics';
 import { connector } from './streams/connector';
@@ -28,8 +33,8 @@ const main = async (): Promise<void> => {
   const log = createLogger({ level: parseSeverity(process.env.LOG_LEVEL) });
   const args = parseArgs(process.argv.slice(2));
   if (E.isLeft(args)) {
-    process.stderr.write(`${args.left}\n${usage}`);
-    process.exit(EXIT_CONFIG);
+    stderr().write(`${args.left}\n${usage}`);
+    return exitFlushed(EXIT_CONFIG);
   }
   if (args.right.help) {
     process.stdout.write(usage);
@@ -41,11 +46,11 @@ const main = async (): Promise<void> => {
   const decoded = loadConfigFile(configPath, process.env);
   if (E.isLeft(decoded)) {
     const problems = decoded.left;
-    process.stderr.write(
+    stderr().write(
       `Invalid configuration in ${configPath} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.join('\n')}\n`,
     );
     log.child('config').error('invalid configuration', { file: configPath, problems });
-    process.exit(EXIT_CONFIG);
+    return exitFlushed(EXIT_CONFIG);
   }
   const config = decoded.right;
   const thing = config.thingName;
@@ -54,10 +59,10 @@ const main = async (): Promise<void> => {
     log.child('config').info(`${key} is ignored: the character device needs no /dev/gpiomem resource`, { key });
   }
 
-  const fail = (component: string, message: string): never => {
-    process.stderr.write(`${message}\n`);
+  const fail = (component: string, message: string): Promise<never> => {
+    stderr().write(`${message}\n`);
     log.child(component).error(message);
-    process.exit(EXIT_FAILURE);
+    return exitFlushed(EXIT_FAILURE);
   };
 
   const opened = openDriver(config.pins, config.gpio, log.child('gpio'));
@@ -67,8 +72,15 @@ const main = async (): Promise<void> => {
   let broker: EmbeddedBroker | undefined;
   if (config.mqtt.broker.kind === 'embedded') {
     try {
-      broker = await startEmbeddedBroker(config.mqtt.broker.host, config.mqtt.broker.port);
-      log.child('broker').info('embedded broker listening', { url: broker.url });
+      const { host, port, users, allowAnonymous } = config.mqtt.broker;
+      broker = await startEmbeddedBroker(host, port, { thing, serviceClientId: config.mqtt.clientId, users });
+      log.child('broker').info('embedded broker listening', {
+        url: broker.url,
+        host,
+        port,
+        reachableFrom: isLoopback(host) ? 'this machine only' : 'other machines too',
+        clients: users.length > 0 ? `${users.length} user${users.length === 1 ? '' : 's'} with a password` : allowAnonymous ? 'anyone (allowAnonymous)' : 'anyone on this machine',
+      });
     } catch (e) {
       driver.close();
       return fail('broker', (e as Error).message);
@@ -78,7 +90,9 @@ const main = async (): Promise<void> => {
   const mqttLog = log.child('mqtt');
   let options;
   try {
-    options = clientOptions(config.mqtt, thing);
+    // The embedded broker lets the service in with credentials of its own, made for this run.
+    // A persistent session keeps the subscriptions and queues QoS 1 requests at the broker while the service is away.
+    options = { ...clientOptions(config.mqtt, thing), clean: !config.mqtt.persistentSession, ...broker?.credentials };
   } catch (e) {
     driver.close();
     await broker?.close();
@@ -113,14 +127,22 @@ const main = async (): Promise<void> => {
       void (broker?.close() ?? Promise.resolve()).finally(() => fail('mqtt', message));
     },
   });
+  // Both read `stopping` (declared with shutdown below) only from event handlers.
+  watchTakeovers(client, { clientId: config.mqtt.clientId, log: mqttLog, isStopping: () => stopping });
+  keepOnline(client, { statusTopic: status, qos: config.mqtt.qos, log: mqttLog, isStopping: () => stopping });
+  const markQueued = trackQueue(client, status);
 
   const filters = requestFilters(thing, isSimulated(driver));
   const startPipeline = (): Sink =>
     publishOutputs(
       connector(
         // Listeners added now see only later connects: each one is a reconnect.
+        // The status topic is subscribed to for keepOnline, not as a request.
         {
-          request$: discovery === undefined ? mqttRequests(client) : mqttRequests(client).pipe(filter((r) => !discovery.owns(r.topic))),
+          request$: mqttRequests(client).pipe(
+            filter((r) => r.topic !== status && (discovery === undefined || !discovery.owns(r.topic))),
+            map(markQueued),
+          ),
           resync$: merge(fromEvent(client, 'connect'), discovery?.announced$ ?? EMPTY),
         },
         {
@@ -129,6 +151,8 @@ const main = async (): Promise<void> => {
           pollPeriodMs: config.pollPeriodMs,
           driver,
           acceptRetainedWrites: config.mqtt.acceptRetainedWrites,
+          acceptRetainedRequests: config.mqtt.acceptRetainedRequests,
+          refuseQueuedWrites: config.mqtt.queuedWrites === 'refuse',
         },
       ),
       {
@@ -150,7 +174,7 @@ const main = async (): Promise<void> => {
   let sink: Sink | undefined;
   client.once('connect', () => {
     sink = startPipeline();
-    client.subscribe([...filters], { qos: config.mqtt.qos }, (err) => {
+    client.subscribe([...filters, status], { qos: config.mqtt.qos }, (err) => {
       if (err) return mqttLog.error('subscribe failed', { error: err.message });
       log.info('ready', {
         broker: redactUrl(url),
@@ -185,7 +209,7 @@ const main = async (): Promise<void> => {
     await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
     await broker?.close();
     log.info('stopped');
-    process.exit(code);
+    await exitFlushed(code);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
@@ -194,6 +218,6 @@ const main = async (): Promise<void> => {
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 main().catch((e: unknown) => {
-  process.stderr.write(`fatal: ${e instanceof Error ? e.stack : String(e)}\n`);
-  process.exit(EXIT_FAILURE);
+  stderr().write(`fatal: ${e instanceof Error ? e.stack : String(e)}\n`);
+  void exitFlushed(EXIT_FAILURE);
 });

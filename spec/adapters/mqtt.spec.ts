@@ -27,6 +27,9 @@ const mqttConfig = (overrides: Partial<MqttConfig> = {}): MqttConfig => ({
   qos: 1,
   retainState: false,
   acceptRetainedWrites: false,
+  acceptRetainedRequests: false,
+  persistentSession: false,
+  queuedWrites: 'apply',
   ...overrides,
 });
 
@@ -108,7 +111,7 @@ describe.each(brokers)('MQTT adapter against %s', (_name, startBroker) => {
     const tester = await TestClient.connect(broker.url);
     await tester.publish('gpio/t/8/write', '1', { retain: true });
     const adapter = await startAdapter(broker.url, mqttConfig());
-    await waitFor(() => adapter.logs.some((l) => String(l.msg).includes('retained write ignored')));
+    await waitFor(() => adapter.logs.some((l) => String(l.msg).includes('retained request ignored')));
     await tester.subscribe('gpio/t/8/state');
     await tester.publish('gpio/t/8/read', '');
     expect((await tester.next('gpio/t/8/state')).payload).toBe('0');

@@ -37,7 +37,7 @@ describe('decodeConfig: problems, one line each', () => {
 
   it('rejects an InputPollPeriod longer than a Node.js timer can wait', () => {
     expect(problems(withPins({ InputPollPeriod: 2147483648 }))).toEqual([
-      'InputPollPeriod: expected at most 2147483647 (milliseconds, the longest Node.js timer), got 2147483648',
+      'InputPollPeriod: too large: expected at most 2147483647 (milliseconds, the longest Node.js timer), got 2147483648',
     ]);
   });
 

@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/Either';
 import fc from 'fast-check';
 import type { PinSpec } from '../../src/core/model';
+import { parsePin } from '../../src/core/payload';
 import { decide, pinTable, type Request } from '../../src/core/reducer';
 
 const pins: PinSpec[] = [
@@ -70,6 +71,62 @@ describe('decide: the request reducer', () => {
       error: 'Invalid GPIO number',
       long_description: `${JSON.stringify(segment)} is not a GPIO number. Use the BCM (SoC) GPIO number, for example gpio/my-core-thing/17/read.`,
     });
+  });
+
+  it.each([
+    ['08', '8'],
+    ['00008', '8'],
+    ['00', '0'],
+    ['027', '27'],
+  ])('rejects the pin segment %j, with leading zeros, pointing at %j', (segment, canonical) => {
+    const d = run(req(`gpio/my-core-thing/${segment}/read`));
+    expect(E.isLeft(d) && d.left._tag === 'Rejected' && d.left.error).toEqual({
+      topic: `gpio/my-core-thing/${segment}/read`,
+      error: 'Invalid GPIO number',
+      long_description: `${JSON.stringify(segment)} is not a GPIO number: write the number without leading zeros, as in gpio/my-core-thing/${canonical}/read, where its state is published.`,
+    });
+  });
+
+  it('property: a pin segment is accepted exactly when it is String(pin), so the answer topic is the request topic', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.stringMatching(/^[0-9]{1,6}$/), fc.string({ maxLength: 6 })), (segment) => {
+        const pin = parsePin(segment);
+        if (pin !== undefined) expect(String(pin)).toBe(segment);
+        // Rejected: no pin below 10,000 is written this way.
+        else expect(Number.isInteger(Number(segment)) && Number(segment) >= 0 && Number(segment) < 10_000 && String(Number(segment)) === segment).toBe(false);
+      }),
+      { numRuns: 2000 },
+    );
+    for (let pin = 0; pin < 10_000; pin++) expect(parsePin(String(pin))).toBe(pin);
+  });
+
+  it.each([
+    ['read', ''],
+    ['simulate', '1'],
+    ['write', '1'],
+  ])('ignores a retained %s, counted by kind, unless acceptRetainedRequests is set', (kind, payload) => {
+    const retained = req(`gpio/my-core-thing/5/${kind}`, payload, true);
+    const d = run(retained);
+    expect(E.isLeft(d) && d.left._tag === 'Ignored' && d.left.retained).toBe(kind);
+    const accepting = decide({ ...table, acceptRetainedRequests: true })(retained);
+    expect(E.isLeft(accepting) && accepting.left._tag === 'Ignored').toBe(false);
+  });
+
+  it('ignores a retained read of an unconfigured pin instead of answering it with an error', () => {
+    const d = run(req('gpio/my-core-thing/4/read', '', true));
+    expect(E.isLeft(d) && d.left._tag).toBe('Ignored');
+  });
+
+  it('refuses queued writes and simulates when asked to, and always answers queued reads', () => {
+    const refusing = decide({ ...table, refuseQueuedWrites: true });
+    const queued = (topic: string, payload: string): Request => ({ ...req(topic, payload), queued: true });
+    for (const topic of ['gpio/my-core-thing/8/write', 'gpio/my-core-thing/5/simulate']) {
+      const d = refusing(queued(topic, '1'));
+      expect(E.isLeft(d) && d.left._tag === 'Rejected' && d.left.error).toMatchObject({ topic, error: 'Queued write refused' });
+      expect(E.isRight(run(queued(topic, '1')))).toBe(true); // applied by default
+    }
+    expect(refusing(queued('gpio/my-core-thing/8/read', ''))).toEqual(E.right({ _tag: 'Read', topic: 'gpio/my-core-thing/8/read', pin: 8 }));
+    expect(E.isRight(refusing(req('gpio/my-core-thing/8/write', '1')))).toBe(true); // a live write
   });
 
   it('ignores a retained write unless configured to accept it', () => {

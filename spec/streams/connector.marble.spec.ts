@@ -88,6 +88,7 @@ describe('connector (marbles)', () => {
           _tag: 'Ignored',
           topic: 'gpio/t/8/write',
           reason: expect.stringContaining('retained write ignored'),
+          retained: 'write',
         },
         b: state(8, 1),
       });

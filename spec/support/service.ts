@@ -20,6 +20,8 @@ export interface Exit {
 export interface ServiceOptions {
   /** Added to (or, with `undefined`, removed from) the inherited environment. */
   env?: Record<string, string | undefined>;
+  /** Run with `--config PATH` instead of a file holding `config` (a FIFO, /dev/zero). */
+  configPath?: string;
 }
 
 /** The built service, run as users run it: `node dist/main.js --config FILE`. */
@@ -63,7 +65,7 @@ export class Service {
       if (v === undefined) delete env[k];
       else env[k] = v;
     }
-    const child = spawn(process.execPath, [MAIN, '--config', file], {
+    const child = spawn(process.execPath, [MAIN, '--config', options.configPath ?? file], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -107,6 +109,16 @@ export class Service {
     });
   }
 
+  /** Waits until stderr matches `re`. */
+  async waitForLogOnStderr(re: RegExp, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!re.test(this.stderr)) {
+      if (Date.now() > deadline) throw new Error(`stderr did not match ${re} within ${timeoutMs} ms; ${this.describe()}`);
+      if (this.exit !== undefined) throw new Error(`service exited (${JSON.stringify(this.exit)}) before stderr matched ${re}; ${this.describe()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   /** The `ready` log line: the service is connected and subscribed. */
   ready(timeoutMs = 15_000): Promise<LogLine> {
     return this.waitForLog((l) => l['msg'] === 'ready', timeoutMs);
@@ -124,6 +136,15 @@ export class Service {
         resolvePromise(e);
       });
     });
+  }
+
+  /**
+   * Closes our end of the service's stdout, as a log reader that goes away
+   * does (`| head`, a restarted log shipper): its next log line meets EPIPE.
+   * Later lines are lost to the test; `logs` keeps what came before.
+   */
+  closeStdout(): void {
+    this.child.stdout?.destroy();
   }
 
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {

@@ -17,6 +17,7 @@ export const ErrorKind = {
   invalidNumber: 'Invalid GPIO number',
   invalidPayload: 'Invalid payload',
   driverFailure: 'GPIO driver failure',
+  queuedWrite: 'Queued write refused',
 } as const;
 
 const msg = (topic: string, error: string, long_description: string): ErrorMessage => ({
@@ -38,9 +39,12 @@ export const unconfigured = (topic: string, pin: number, inputs: ReadonlyArray<n
     `GPIO ${pin} is not configured. Inputs: ${list(inputs)}; outputs: ${list(outputs)}.`,
   );
 
-export const invalidNumber = (topic: string, segment: string): ErrorMessage => {
-  const example = topic.split('/').map((level, i) => (i === 2 ? '17' : level)).join('/');
-  return msg(topic, ErrorKind.invalidNumber, `${JSON.stringify(segment)} is not a GPIO number. Use the BCM (SoC) GPIO number, for example ${example}.`);
+/** `canonical` is the pin the segment would be without its leading zeros, if that is all that is wrong. */
+export const invalidNumber = (topic: string, segment: string, canonical?: string): ErrorMessage => {
+  const example = topic.split('/').map((level, i) => (i === 2 ? (canonical ?? '17') : level)).join('/');
+  return canonical === undefined
+    ? msg(topic, ErrorKind.invalidNumber, `${JSON.stringify(segment)} is not a GPIO number. Use the BCM (SoC) GPIO number, for example ${example}.`)
+    : msg(topic, ErrorKind.invalidNumber, `${JSON.stringify(segment)} is not a GPIO number: write the number without leading zeros, as in ${example}, where its state is published.`);
 };
 
 export const invalidPayload = (topic: string, payload: string): ErrorMessage =>
@@ -53,6 +57,13 @@ const list = (pins: ReadonlyArray<number>): string => (pins.length === 0 ? 'none
 
 /** Payloads are echoed for the user's benefit, but never a whole 128 KB one. */
 const clip = (s: string): string => (s.length > 64 ? `${s.slice(0, 64)}…` : s);
+
+export const queuedWriteRefused = (topic: string): ErrorMessage =>
+  msg(
+    topic,
+    ErrorKind.queuedWrite,
+    'This request waited at the broker while the service was disconnected, and queued writes are refused (mqtt.queuedWrites: refuse). Send it again if it still applies.',
+  );
 
 export const simulationUnavailable = (topic: string): ErrorMessage =>
   msg(topic, ErrorKind.invalidOperation, 'Simulated inputs are only available with gpio.driver: sim.');

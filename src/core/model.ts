@@ -35,8 +35,22 @@ export interface OutputSpec extends PinLabels {
 
 export type PinSpec = InputSpec | OutputSpec;
 
+/** A client the embedded broker lets in. */
+export interface BrokerUser {
+  readonly username: string;
+  readonly password: string;
+}
+
 export type Broker =
-  | { readonly kind: 'embedded'; readonly host: string; readonly port: number }
+  | {
+      readonly kind: 'embedded';
+      readonly host: string;
+      readonly port: number;
+      /** Who may connect; empty: anyone (only on loopback, or with `allowAnonymous`). */
+      readonly users: ReadonlyArray<BrokerUser>;
+      /** Anonymous clients on a host other than loopback, explicitly allowed. */
+      readonly allowAnonymous: boolean;
+    }
   | { readonly kind: 'url'; readonly url: string };
 
 export interface MqttConfig {
@@ -59,6 +73,12 @@ export interface MqttConfig {
   readonly protocolVersion?: 4 | 5;
   /** TLS ALPN protocols to offer; absent: automatic (`x-amzn-mqtt-ca` for AWS IoT Core on port 443). */
   readonly alpn?: ReadonlyArray<string>;
+  /** Apply retained requests of every kind (read, write, simulate). Off by default. */
+  readonly acceptRetainedRequests: boolean;
+  /** A persistent session (clean: false): QoS 1 requests sent while the service is away wait at the broker. */
+  readonly persistentSession: boolean;
+  /** What to do with a write or simulate that waited in that queue. */
+  readonly queuedWrites: 'apply' | 'refuse';
 }
 
 export type DriverKind = 'auto' | 'sim' | 'libgpiod' | 'cdev';

@@ -20,9 +20,19 @@ export const parseLevel = (payload: string): E.Either<string, Level> => {
   }
 };
 
-/** A pin segment: decimal digits only, so `1e1`, `0x5`, ` 5` and `-1` are not pins. */
+/**
+ * A pin segment is the pin's number written the one way `String(pin)` writes
+ * it: decimal digits without a leading zero (`0` itself is pin 0), at most
+ * four. So `1e1`, `0x5`, ` 5`, `-1` and `08` are not pins: every answer goes
+ * to `gpio/<thing>/<segment>/state` with the very segment of the request, a
+ * topic the requester can predict and subscribe to.
+ */
 export const parsePin = (segment: string): number | undefined =>
-  /^[0-9]{1,4}$/.test(segment) ? Number(segment) : undefined;
+  /^(0|[1-9][0-9]{0,3})$/.test(segment) ? Number(segment) : undefined;
+
+/** `"008"` is `"8"`: the segment a requester meant, when it only has leading zeros too many. */
+export const canonicalPin = (segment: string): string | undefined =>
+  /^0[0-9]+$/.test(segment) && segment.length <= 12 ? String(Number(segment)) : undefined;
 
 /** The state payload: the string `"0"` or `"1"`. */
 export const formatLevel = (level: Level): string => (level === 1 ? '1' : '0');

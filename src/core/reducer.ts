@@ -3,8 +3,8 @@ import { pipe } from 'fp-ts/function';
 import * as errors from './errors';
 import type { ErrorMessage } from './errors';
 import type { Level, PinSpec } from './model';
-import { parseLevel, parsePin } from './payload';
-import { requestTopicParser } from './topics';
+import { canonicalPin, parseLevel, parsePin } from './payload';
+import { requestTopicParser, type RequestKind } from './topics';
 
 /**
  * How a requester asked to be answered, decoded at the MQTT boundary and
@@ -29,6 +29,8 @@ export interface Request {
   readonly retained: boolean;
   /** Absent for requests from elsewhere than MQTT (a host app's own stream). */
   readonly reply?: Reply;
+  /** Waited in the service's persistent session at the broker while the service was away. */
+  readonly queued?: boolean;
 }
 
 /** A request that passed validation: what the driver is asked to do. */
@@ -42,6 +44,8 @@ export interface Ignored {
   readonly _tag: 'Ignored';
   readonly topic: string;
   readonly reason: string;
+  /** Set when the request was ignored for being retained: its kind, so the log can count them. */
+  readonly retained?: RequestKind;
 }
 
 /** A request answered on the error topic. */
@@ -61,6 +65,10 @@ export interface PinTable {
   readonly inputs: ReadonlyArray<number>;
   readonly outputs: ReadonlyArray<number>;
   readonly acceptRetainedWrites: boolean;
+  /** Apply retained requests of every kind (reads, writes, simulates); off by default. */
+  readonly acceptRetainedRequests?: boolean;
+  /** Refuse writes and simulates that waited in the persistent session's queue; reads are always answered. */
+  readonly refuseQueuedWrites?: boolean;
   /** Whether `simulate` requests may set input lines (the simulated chip only). */
   readonly simulate: boolean;
 }
@@ -68,7 +76,12 @@ export interface PinTable {
 export const pinTable = (
   thing: string,
   pins: ReadonlyArray<PinSpec>,
-  options: { readonly acceptRetainedWrites: boolean; readonly simulate: boolean },
+  options: {
+    readonly acceptRetainedWrites: boolean;
+    readonly acceptRetainedRequests?: boolean;
+    readonly refuseQueuedWrites?: boolean;
+    readonly simulate: boolean;
+  },
 ): PinTable => ({
   thing,
   directions: new Map(pins.map((p) => [p.pin, p.direction])),
@@ -78,6 +91,17 @@ export const pinTable = (
 });
 
 const ignored = (topic: string, reason: string): Ignored => ({ _tag: 'Ignored', topic, reason });
+
+/**
+ * A retained request is one the broker stored and delivers on every
+ * subscription: applying it would replay an old command (a `simulate`, a
+ * flood of bad reads) on every start.
+ */
+const RETAINED_IGNORED: Readonly<Record<RequestKind, string>> = {
+  read: 'retained read ignored: the broker delivered a stored request, not a live one (set mqtt.acceptRetainedRequests: true to answer stored requests)',
+  write: 'retained write ignored: the broker delivered a stored command, not a live one (set mqtt.acceptRetainedWrites: true to apply stored commands)',
+  simulate: 'retained simulate ignored: the broker delivered a stored request, not a live one (set mqtt.acceptRetainedRequests: true to apply stored requests)',
+};
 const rejected = (error: ErrorMessage): Rejected => ({ _tag: 'Rejected', error });
 
 /** A command carrying the payload's level, or an `Invalid payload` rejection. */
@@ -98,11 +122,14 @@ export const decide = (table: PinTable): ((request: Request) => Decision) => {
     const { topic } = request;
     const parsed = parseTopic(topic);
     if (parsed === undefined) return E.left(ignored(topic, 'not a request topic of this thing'));
-    if (parsed.kind === 'write' && request.retained && !table.acceptRetainedWrites) {
-      return E.left(ignored(topic, 'retained write ignored: the broker delivered a stored command, not a live one (set mqtt.acceptRetainedWrites: true to apply stored commands)'));
+    if (request.retained && !table.acceptRetainedRequests && !(parsed.kind === 'write' && table.acceptRetainedWrites)) {
+      return E.left({ ...ignored(topic, RETAINED_IGNORED[parsed.kind]), retained: parsed.kind });
+    }
+    if (request.queued === true && table.refuseQueuedWrites === true && parsed.kind !== 'read') {
+      return E.left(rejected(errors.queuedWriteRefused(topic)));
     }
     const pin = parsePin(parsed.pinSegment);
-    if (pin === undefined) return E.left(rejected(errors.invalidNumber(topic, parsed.pinSegment)));
+    if (pin === undefined) return E.left(rejected(errors.invalidNumber(topic, parsed.pinSegment, canonicalPin(parsed.pinSegment))));
     const direction = table.directions.get(pin);
     if (direction === undefined) return E.left(rejected(errors.unconfigured(topic, pin, table.inputs, table.outputs)));
     switch (parsed.kind) {

@@ -21,6 +21,10 @@ export interface ConnectorDeps {
   readonly pollPeriodMs: number;
   readonly driver: GpioDriver;
   readonly acceptRetainedWrites?: boolean;
+  /** Answer retained requests of every kind; by default they are ignored. */
+  readonly acceptRetainedRequests?: boolean;
+  /** Refuse writes and simulates marked `queued`; by default they are applied. */
+  readonly refuseQueuedWrites?: boolean;
 }
 
 /**
@@ -33,6 +37,8 @@ export const connector = (sources: ConnectorSources, deps: ConnectorDeps): Obser
   const { driver, thingName: thing } = deps;
   const table = pinTable(thing, deps.pins, {
     acceptRetainedWrites: deps.acceptRetainedWrites ?? false,
+    acceptRetainedRequests: deps.acceptRetainedRequests ?? false,
+    refuseQueuedWrites: deps.refuseQueuedWrites ?? false,
     simulate: isSimulated(driver),
   });
   const all = deps.pins.map((p) => p.pin);

@@ -1,4 +1,5 @@
 /** Structured logs: one JSON object a line, with a component name. Never pass secrets. */
+import { stdout } from './stream-writer';
 
 export type Severity = 'debug' | 'info' | 'warn' | 'error';
 
@@ -18,7 +19,8 @@ export const parseSeverity = (s: string | undefined): Severity =>
 export const createLogger = (
   options: { readonly component?: string; readonly level?: Severity; readonly write?: (line: string) => void } = {},
 ): Logger => {
-  const write = options.write ?? ((line: string) => void process.stdout.write(line));
+  // The default destination survives its reader going away (see stream-writer).
+  const write = options.write ?? stdout().write;
   const min = rank[options.level ?? 'info'];
   const make = (component: string): Logger => {
     const emit = (level: Severity) => (msg: string, fields: Record<string, unknown> = {}) => {

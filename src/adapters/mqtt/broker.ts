@@ -1,8 +1,11 @@
 import type * as Aedes from 'aedes';
 import { createServer, type Server } from 'node:net';
+import { brokerAccess, type BrokerAccess, type ServiceCredentials } from './broker-access';
 
 export interface EmbeddedBroker {
   readonly url: string;
+  /** What the service's own client must connect with (only with `access`). */
+  readonly credentials?: ServiceCredentials;
   close(): Promise<void>;
 }
 
@@ -10,7 +13,7 @@ export interface EmbeddedBroker {
  * Starts the in-process broker (aedes) on host:port. Bound to 127.0.0.1 by
  * default: an open broker on the LAN would let anyone switch the outputs.
  */
-export const startEmbeddedBroker = (host: string, port: number): Promise<EmbeddedBroker> =>
+export const startEmbeddedBroker = (host: string, port: number, access?: BrokerAccess): Promise<EmbeddedBroker> =>
   new Promise((resolve, reject) => {
     // Loaded here, not at the top: a service that uses an external broker never pays for aedes (~90 ms at start-up).
     // aedes is an optional dependency: a library user who installs with --omit=optional has no broker.
@@ -22,7 +25,10 @@ export const startEmbeddedBroker = (host: string, port: number): Promise<Embedde
       reject(new Error('the embedded broker needs the optional package aedes, which is not installed: run npm install aedes, or set mqtt.url to a broker'));
       return;
     }
-    const aedes = createBroker();
+    const hooks = access === undefined ? undefined : brokerAccess(access);
+    const aedes = createBroker(
+      hooks === undefined ? {} : { authenticate: hooks.authenticate as never, authorizePublish: hooks.authorizePublish as never },
+    );
     const server: Server = createServer(aedes.handle);
     server.once('error', (e: NodeJS.ErrnoException) => {
       aedes.close();
@@ -39,6 +45,7 @@ export const startEmbeddedBroker = (host: string, port: number): Promise<Embedde
       const bound = typeof address === 'object' && address !== null ? address.port : port;
       resolve({
         url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+        ...(hooks === undefined ? {} : { credentials: hooks.credentials }),
         close: () =>
           new Promise<void>((done) => {
             aedes.close(() => server.close(() => done()));

@@ -84,8 +84,9 @@ export const watchConnection = (client: MqttClient, deps: ConnectionDeps): { sto
     }
     connectedOnce = true;
     outage = undefined;
+    // Back to a second only after our own backoff: a slower period set for another reason (a client-id takeover) stays.
+    if (refusals > 0) client.options.reconnectPeriod = RETRY_MS;
     refusals = 0;
-    client.options.reconnectPeriod = RETRY_MS;
   });
   return {
     stop: () => {

@@ -6,6 +6,7 @@ import type { Output } from '../../core/outputs';
 import type { Reply } from '../../core/reducer';
 import { errorTopic, isAnswerableResponseTopic, stateTopic } from '../../core/topics';
 import type { Logger } from '../log/logger';
+import { limitedLogs } from '../log/limited';
 
 export interface SinkDeps {
   readonly client: MqttClient;
@@ -81,15 +82,17 @@ export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sin
     if (!isAnswerableResponseTopic(to)) return log.warn('response topic refused: not a topic name, or a request topic', { topic, responseTopic: to });
     send(to, payload, { qos: answerQos, retain: false, ...withProperties });
   };
+  const { rejected$, retained$, stop: stopLogs } = limitedLogs(log, errors);
   const subscription = output$.subscribe({
     next: (o) => {
       switch (o._tag) {
         case 'State':
           return publish(topicOf(o.pin), payloads[o.level], deps.retainState, o.reply);
         case 'Rejected':
-          log.info('request rejected', { ...o.error });
+          rejected$.next(o.error);
           return publish(errors, JSON.stringify(o.error), false, o.reply);
         case 'Ignored':
+          if (o.retained !== undefined) return retained$.next(o);
           return log.warn(o.reason, { topic: o.topic });
         case 'Simulated':
           return log.debug('simulated input set', { topic: o.topic, pin: o.pin, level: o.level });
@@ -97,6 +100,8 @@ export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sin
     },
     error: deps.onFatal,
   });
+  // On unsubscribe the held-back counts are still logged.
+  subscription.add(stopLogs);
   return {
     subscription,
     drained: () => (inFlight === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve))),

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
+import { forbiddenCharacter, utf8Bytes } from './mqtt-string';
 import { show } from './problems';
 
 /**
@@ -31,17 +32,27 @@ const toInteger = (u: unknown): number | undefined => {
   return isInteger(n) ? n + 0 : undefined;
 };
 
+/**
+ * A number too large (or small) for any setting, infinity included, is said
+ * to be so: "expected integer, got .inf" leaves the user guessing.
+ */
+const outOfScale = (u: unknown, expected: string): string | undefined => {
+  const n = typeof u === 'string' && /^-?[0-9]+$/.test(u) ? Number(u) : u;
+  if (typeof n !== 'number' || Number.isNaN(n) || Math.abs(n) <= Number.MAX_SAFE_INTEGER) return undefined;
+  return `${n > 0 ? 'too large' : 'too small'}: expected ${expected}, got ${show(u)}`;
+};
+
 /** An integer, as a number or a digit string. */
 export const integer = codec<number>('integer', isInteger, (u) => {
   const n = toInteger(u);
-  return n === undefined ? E.left(undefined) : E.right(n);
+  return n === undefined ? E.left(outOfScale(u, 'integer')) : E.right(n);
 });
 
 /** An integer in `min..max`; a non-integer gets the plain "expected integer" message. */
 export const integerIn = (min: number, max: number): t.Type<number, number, unknown> =>
   codec<number>(`an integer ${min}-${max}`, (u): u is number => isInteger(u) && u >= min && u <= max, (u) => {
     const n = toInteger(u);
-    if (n === undefined) return E.left(`expected integer, got ${show(u)}`);
+    if (n === undefined) return E.left(outOfScale(u, `an integer ${min}-${max}`) ?? `expected integer, got ${show(u)}`);
     return n < min || n > max ? E.left(undefined) : E.right(n);
   });
 
@@ -55,6 +66,20 @@ export const oneOf = <V extends string>(values: ReadonlyArray<V>): t.Type<V, V, 
 export const qos = codec<0 | 1>('0 or 1', (u): u is 0 | 1 => u === 0 || u === 1, (u) =>
   u === 0 || u === 1 ? E.right(u) : E.left(undefined),
 );
+
+/**
+ * A string sent in an MQTT packet (client id, user name): at most `maxBytes`
+ * of UTF-8, and no character brokers refuse.
+ */
+export const mqttText = (maxBytes: number) =>
+  codec<string>('string', t.string.is, (u) => {
+    if (typeof u !== 'string') return E.left(undefined);
+    const bytes = utf8Bytes(u);
+    if (bytes > maxBytes) return E.left(`too long: ${bytes} bytes, at most ${maxBytes} (UTF-8)`);
+    const bad = forbiddenCharacter(u);
+    if (bad !== undefined) return E.left(`must not contain ${bad} (control characters and non-characters are refused by MQTT brokers), got ${show(u)}`);
+    return E.right(u);
+  });
 
 /** A string whose value never reaches an error line (a password). */
 export const secret = codec<string>('string', t.string.is, (u) =>
@@ -72,8 +97,12 @@ export const DEFAULT_POLL_PERIOD_MS = 50;
 export const pollPeriod = codec<number>('an integer >= 1 (milliseconds)', isInteger, (u) => {
   if (u === '') return E.right(DEFAULT_POLL_PERIOD_MS);
   const n = typeof u === 'string' && /^[1-9][0-9]*$/.test(u) ? Number(u) : u;
+  // Checked first: infinity (YAML 1e309) is too large, not "not an integer".
+  if (typeof n === 'number' && n > MAX_TIMER_MS) {
+    return E.left(`too large: expected at most ${MAX_TIMER_MS} (milliseconds, the longest Node.js timer), got ${show(u)}`);
+  }
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) return E.left(undefined);
-  return n > MAX_TIMER_MS ? E.left(`expected at most ${MAX_TIMER_MS} (milliseconds, the longest Node.js timer), got ${show(u)}`) : E.right(n);
+  return E.right(n);
 });
 
 /** `gpio.chip`: kept as a string; the driver tells a number, a name and a label apart. */

@@ -8,8 +8,16 @@ import type { Bias, InitialLevel, InputSpec, OutputSpec } from '../model';
  * the commas, which people type and the pattern would refuse for no gain.
  */
 
-const INPUT_PATTERN = /^$|^[0-9]+[UD]?(,[0-9]+[UD]?)*$/;
-const OUTPUT_PATTERN = /^$|^[0-9]+[HL]?(,[0-9]+[HL]?)*$/;
+/**
+ * The connector's patterns, `^$|^[0-9]+[UD]?(,[0-9]+[UD]?)*$`, checked one
+ * item at a time: the whole-string pattern backtracks through a group per
+ * item, and an 8 MB list overflowed the stack inside the regular expression.
+ */
+const INPUT_ITEM = /^[0-9]+[UD]?$/;
+const OUTPUT_ITEM = /^[0-9]+[HL]?$/;
+
+/** No chip has more lines than `gpio.lines` allows (1024); a longer list is a mistake, and costs time to check. */
+export const MAX_LIST_ITEMS = 1024;
 
 const BIAS: Readonly<Record<string, Bias>> = { '': 'as-is', U: 'pull-up', D: 'pull-down' };
 const INITIAL: Readonly<Record<string, InitialLevel>> = { '': 'keep', H: 1, L: 0 };
@@ -36,8 +44,13 @@ const pinList = <A>(name: string, pattern: RegExp, toSpec: (pin: number, suffix:
     (u): u is ReadonlyArray<A> => Array.isArray(u),
     (u, c) => {
       if (typeof u !== 'string') return t.failure(u, c);
+      // A cheap bound before any splitting: each item takes at least two characters with its comma.
+      if (u.length > MAX_LIST_ITEMS * 16) return t.failure(u, c, `too long: ${u.length} characters; at most ${MAX_LIST_ITEMS} pins`);
       const s = squeeze(u);
-      return pattern.test(s) ? t.success(items(s).map(({ pin, suffix }) => toSpec(pin, suffix))) : t.failure(u, c);
+      if (s === '') return t.success([]);
+      const parts = s.split(',');
+      if (parts.length > MAX_LIST_ITEMS) return t.failure(u, c, `too many pins: ${parts.length}, at most ${MAX_LIST_ITEMS}`);
+      return parts.every((item) => pattern.test(item)) ? t.success(items(s).map(({ pin, suffix }) => toSpec(pin, suffix))) : t.failure(u, c);
     },
     t.identity,
   );
@@ -45,13 +58,13 @@ const pinList = <A>(name: string, pattern: RegExp, toSpec: (pin: number, suffix:
 /** `InputGpios`: `U` pull-up, `D` pull-down, no suffix leaves the bias as it is. */
 export const inputGpios = pinList<InputSpec>(
   'a comma-separated list of GPIO numbers with optional U or D, like "5,6U,7D"',
-  INPUT_PATTERN,
+  INPUT_ITEM,
   (pin, suffix) => ({ pin, direction: 'input', bias: BIAS[suffix] ?? 'as-is', activeLow: false }),
 );
 
 /** `OutputGpios`: `H` starts high, `L` low, no suffix keeps the line's level. */
 export const outputGpios = pinList<OutputSpec>(
   'a comma-separated list of GPIO numbers with optional H or L, like "8H,9,27L"',
-  OUTPUT_PATTERN,
+  OUTPUT_ITEM,
   (pin, suffix) => ({ pin, direction: 'output', initial: INITIAL[suffix] ?? 'keep', activeLow: false }),
 );

@@ -1,5 +1,6 @@
 import type { PinSpec } from '../model';
 import { decodeProps } from './decode-props';
+import { MAX_LIST_ITEMS } from './gpio-strings';
 import { indexPath, keyPath, problem, show, type Problems } from './problems';
 import { fitsDirection } from './home-assistant';
 import { PinEntry } from './shape';
@@ -22,6 +23,7 @@ const INITIAL = { keep: 'keep', high: 1, low: 0 } as const;
 export const decodePinEntries = (raw: unknown): { readonly problems: Problems; readonly pins: ReadonlyArray<Located> } => {
   if (raw === undefined || raw === null) return { problems: [], pins: [] };
   if (!Array.isArray(raw)) return { problems: [problem('pins', `expected a list of mappings like {pin: 17, direction: input}, got ${show(raw)}`)], pins: [] };
+  if (raw.length > MAX_LIST_ITEMS) return { problems: [problem('pins', `too many entries: ${raw.length}, at most ${MAX_LIST_ITEMS}`)], pins: [] };
   const problems: string[] = [];
   const pins: Located[] = [];
   raw.forEach((item: unknown, i) => {

@@ -13,6 +13,8 @@ const MAX_SHOWN = 60;
  */
 export const show = (value: unknown): string => {
   if (value === undefined) return 'nothing';
+  // JSON has no infinity: YAML's 1e309 would show as null. These are YAML's own spellings.
+  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
   let text: string;
   try {
     text = JSON.stringify(value) ?? typeof value;

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { brokerUrl, chip, integer, integerIn, oneOf, pollPeriod, qos, secret } from './codecs';
+import { brokerUrl, chip, integer, integerIn, mqttText, oneOf, pollPeriod, qos, secret } from './codecs';
 import { DEVICE_CLASSES, discoveryPrefix, entityName } from './home-assistant';
 import { alpn, protocolVersion } from './mqtt-extra';
 import { inputGpios, outputGpios } from './gpio-strings';
@@ -46,8 +46,8 @@ export const Mqtt = t.partial(
     url: brokerUrl,
     host: t.string,
     port: integerIn(1, 65535),
-    clientId: t.string,
-    username: t.string,
+    clientId: mqttText(256),
+    username: mqttText(256),
     password: secret,
     ca: t.string,
     cert: t.string,
@@ -57,8 +57,22 @@ export const Mqtt = t.partial(
     acceptRetainedWrites: t.boolean,
     protocolVersion,
     alpn,
+    acceptRetainedRequests: t.boolean,
+    users: t.unknown,
+    allowAnonymous: t.boolean,
+    persistentSession: t.boolean,
+    queuedWrites: oneOf(['apply', 'refuse']),
   },
   'a mapping',
+);
+
+/** One entry of `mqtt.users`: a client of the embedded broker. */
+export const BrokerUser = t.partial(
+  {
+    username: mqttText(256),
+    password: secret,
+  },
+  'a mapping like {username: app, password: secret}',
 );
 
 export const Gpio = t.partial(

@@ -1,0 +1,73 @@
+import { TestClient } from '../support/client';
+import { cleanupAll } from '../support/cleanup';
+import { brokerConfig, read } from '../support/config';
+import { Mosquitto } from '../support/mosquitto';
+import { Service, type LogLine } from '../support/service';
+
+// Issue 11, item 4: the service keeps its availability true, and a client-id
+// takeover loop (two services with one thingName) is reported once and slowed down.
+jest.setTimeout(120_000);
+afterEach(cleanupAll);
+
+const msg = (l: LogLine): string => String(l['msg']);
+const isTakeover = (l: LogLine): boolean => /^another client is connecting as rpi-gpio-connector-t1: two services with one thingName\?/.test(msg(l));
+
+describe('availability', () => {
+  it('restores a retained online when another client stores offline on its status topic', async () => {
+    const broker = await Mosquitto.start();
+    const service = await Service.start(brokerConfig(broker.url));
+    await service.ready();
+    const client = await TestClient.connect(broker.url);
+    await client.subscribe('gpio/t1/status');
+    expect((await client.next('gpio/t1/status')).payload).toBe('online');
+
+    await client.publish('gpio/t1/status', 'offline', { retain: true });
+    expect((await client.next('gpio/t1/status')).payload).toBe('offline'); // our own forgery, echoed
+    expect((await client.next('gpio/t1/status')).payload).toBe('online'); // the service's answer
+    const late = await TestClient.connect(broker.url);
+    await late.subscribe('gpio/t1/status');
+    expect(await late.next('gpio/t1/status')).toMatchObject({ payload: 'online', retain: true });
+    expect(service.logs.filter((l) => /restored "online"/.test(msg(l)))).toHaveLength(1);
+  });
+
+  it('stays online when a second service on the same thing (its own client id) stops', async () => {
+    const broker = await Mosquitto.start();
+    const first = await Service.start(brokerConfig(broker.url, { clientId: 'pi-a' }));
+    await first.ready();
+    const second = await Service.start(brokerConfig(broker.url, { clientId: 'pi-b' }, { OutputGpios: '', InputGpios: '22' }));
+    await second.ready();
+    second.kill('SIGTERM');
+    expect((await second.waitForExit()).code).toBe(0);
+    await first.waitForLog((l) => /restored "online"/.test(msg(l)));
+    const late = await TestClient.connect(broker.url);
+    await late.subscribe(['gpio/t1/status', 'gpio/t1/+/state']);
+    expect(await late.next('gpio/t1/status')).toMatchObject({ payload: 'online', retain: true });
+    expect(await read(late, 8)).toBe('1');
+  });
+});
+
+describe('client-id takeover', () => {
+  it('two services with one thingName: each says so once, in plain words, and reconnects ever more slowly', async () => {
+    const broker = await Mosquitto.start();
+    const env = { LOG_LEVEL: 'debug' };
+    const a = await Service.start(brokerConfig(broker.url), { env });
+    await a.ready();
+    const b = await Service.start(brokerConfig(broker.url), { env });
+    const slowedTo = (s: Service): number[] =>
+      s.logs.filter((l) => msg(l).startsWith('client id taken over again')).map((l) => Number(l['reconnectPeriodMs']));
+    // Wait until one has backed off past the length of a short connection (5 s): the
+    // backoff must hold there, not fall back to a second and warn again. The other
+    // may get there too, or (once the first returns only every 16 s) see its
+    // connections last and go back to reconnecting every second: both are fine.
+    await Promise.race([a, b].map((s) => s.waitForLog((l) => Number(l['reconnectPeriodMs']) >= 16_000, 80_000)));
+    for (const s of [a, b]) {
+      expect(s.logs.filter(isTakeover)).toHaveLength(1);
+      expect(s.logs.find(isTakeover)).toMatchObject({ level: 'warn', clientId: 'rpi-gpio-connector-t1' });
+      expect(slowedTo(s).length).toBeGreaterThanOrEqual(1);
+      expect(Math.max(...slowedTo(s))).toBeLessThanOrEqual(60_000);
+    }
+    const slowest = [a, b].find((s) => slowedTo(s).some((ms) => ms >= 16_000)) as Service;
+    const periods = slowedTo(slowest);
+    for (let i = 1; i < periods.length; i++) expect(periods[i]).toBeGreaterThan(periods[i - 1] as number);
+  });
+});
