@@ -1,14 +1,12 @@
 import * as os from 'node:os';
 import * as E from 'fp-ts/Either';
 import { openSimDriver } from '../../src/adapters/gpio/sim';
-import { loadCdevAddon } from '../../src/adapters/gpio/cdev/addon';
-import { loadAddon } from '../../src/adapters/gpio/libgpiod/addon';
 import type { DriverError, SimulatedGpio } from '../../src/adapters/gpio/driver';
 import type { Level, PinSpec } from '../../src/core/model';
 import { cleanupAll, Order, track } from '../support/cleanup';
 import { DriverHost } from '../support/driver-host';
 import { GpiodStandin } from '../support/gpiod-standin';
-import { gpioSimUnavailable, KernelGpioSim } from '../support/gpio-sim';
+import { gpioSimUnavailable, hardwareDrivers, KernelGpioSim } from '../support/gpio-sim';
 
 // One set of behaviours, two implementations: the simulated chip in process,
 // and the libgpiod driver in a child process, through the real node-libgpiod
@@ -107,25 +105,14 @@ const kernelChip = async (): Promise<HostedChip> => {
   return { env: {}, chip: s.label, drive: (pin, level) => s.drive(pin, level), level: (pin) => s.level(pin) };
 };
 
-/**
- * The hardware drivers that can run here: node-libgpiod where it built
- * (libgpiod 1.6), our uAPI v2 addon wherever it built. The hardware suite
- * needs at least one, and says which ran in each test's name.
- */
-const kernelDrivers = (): Array<['libgpiod' | 'cdev', string]> => {
-  const drivers: Array<['libgpiod' | 'cdev', string]> = [];
-  if (E.isRight(loadAddon())) drivers.push(['libgpiod', 'libgpiod (node-libgpiod)']);
-  if (E.isRight(loadCdevAddon())) drivers.push(['cdev', 'cdev (our uAPI v2 addon)']);
-  if (drivers.length === 0) throw new Error('neither node-libgpiod nor the uAPI v2 addon loads: run npm install');
-  return drivers;
-};
+const WHAT = { libgpiod: 'libgpiod (node-libgpiod)', cdev: 'cdev (our uAPI v2 addon)' } as const;
 
 // `npm test` runs the contract on the simulated chip and the stand-in; `npm run
 // test:hardware` (GPIO_HARDWARE_SUITE=gpio-sim) runs it on the real kernel.
 const harnesses: Array<[string, () => Harness]> =
   process.env.GPIO_HARDWARE_SUITE === 'gpio-sim'
-    ? kernelDrivers().map(([kind, what]): [string, () => Harness] => [
-        `${what} on the kernel gpio-sim (Linux ${os.release()}, a 58-line chip labelled rpi-gpio-contract)`,
+    ? hardwareDrivers().map((kind): [string, () => Harness] => [
+        `${WHAT[kind]} on the kernel gpio-sim (Linux ${os.release()}, a 58-line chip labelled rpi-gpio-contract)`,
         () => hostedHarness(kernelChip, kind),
       ])
     : [

@@ -1,10 +1,8 @@
 import * as E from 'fp-ts/Either';
 import { statSync } from 'node:fs';
-import { loadCdevAddon } from '../../src/adapters/gpio/cdev/addon';
-import { loadAddon } from '../../src/adapters/gpio/libgpiod/addon';
 import { cleanupAll, Order, track } from '../support/cleanup';
 import { DriverHost } from '../support/driver-host';
-import { gpioSimUnavailable, KernelGpioSim } from '../support/gpio-sim';
+import { gpioSimUnavailable, hardwareDrivers, KernelGpioSim } from '../support/gpio-sim';
 
 // Permission denied, as the kernel says it: a driver run as a user who may
 // not open /dev/gpiochipN (root's, mode 0600 here; the gpio group's on
@@ -15,10 +13,7 @@ jest.setTimeout(120_000);
 afterEach(cleanupAll);
 
 const NOBODY = { uid: 65534, gid: 65534 };
-const drivers = [
-  ...(E.isRight(loadAddon()) ? (['libgpiod'] as const) : []),
-  ...(E.isRight(loadCdevAddon()) ? (['cdev'] as const) : []),
-];
+const drivers = hardwareDrivers();
 
 describe.each(drivers)('gpio.driver %s as a user without access to the chip', (kind) => {
   it('stops with the permission error and how to get access', async () => {

@@ -1,11 +1,8 @@
-import * as E from 'fp-ts/Either';
 import { execFileSync, spawn } from 'node:child_process';
-import { loadCdevAddon } from '../../src/adapters/gpio/cdev/addon';
-import { loadAddon } from '../../src/adapters/gpio/libgpiod/addon';
 import { TestClient } from '../support/client';
 import { cleanupAll, Order, track } from '../support/cleanup';
 import { expectError, read, request } from '../support/config';
-import { gpioinfo, gpiomonArgs, gpioSimUnavailable, GpioTrace, KernelGpioSim } from '../support/gpio-sim';
+import { gpioinfo, gpiomonArgs, gpioSimUnavailable, GpioTrace, hardwareDrivers, KernelGpioSim } from '../support/gpio-sim';
 import { Mosquitto } from '../support/mosquitto';
 import { Service } from '../support/service';
 
@@ -36,12 +33,7 @@ const newChip = (): KernelGpioSim => {
 
 type Driver = 'libgpiod' | 'cdev';
 
-/** The hardware drivers that load here: node-libgpiod (libgpiod 1.6 only), our uAPI v2 addon. */
-const drivers: Driver[] = [
-  ...(E.isRight(loadAddon()) ? (['libgpiod'] as const) : []),
-  ...(E.isRight(loadCdevAddon()) ? (['cdev'] as const) : []),
-];
-if (drivers.length === 0) throw new Error('neither node-libgpiod nor the uAPI v2 addon loads: run npm install');
+const drivers = hardwareDrivers();
 
 const config = (driver: Driver, port: number, extra: Record<string, unknown> = {}) => ({
   thingName: THING,

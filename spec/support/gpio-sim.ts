@@ -1,6 +1,9 @@
+import * as E from 'fp-ts/Either';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadCdevAddon } from '../../src/adapters/gpio/cdev/addon';
+import { loadAddon } from '../../src/adapters/gpio/libgpiod/addon';
 
 /** Where the kernel's gpio-sim module shows its configfs tree. */
 export const GPIO_SIM_CONFIGFS = '/sys/kernel/config/gpio-sim';
@@ -158,3 +161,16 @@ export const gpioinfo = (chip: string, offset: number): LineView => {
 /** Arguments for gpiomon to watch one line (and so hold it), in either tools version. */
 export const gpiomonArgs = (chip: string, offset: number): string[] =>
   gpiodToolsVersion() >= 2 ? ['-c', chip, String(offset)] : [chip, String(offset)];
+
+/**
+ * The hardware drivers that load here, for the kernel suites: node-libgpiod
+ * where it built (libgpiod 1.6 only), our uAPI v2 addon wherever it built.
+ * None is a failure: the hardware suite must test at least one.
+ */
+export const hardwareDrivers = (): Array<'libgpiod' | 'cdev'> => {
+  const drivers: Array<'libgpiod' | 'cdev'> = [];
+  if (E.isRight(loadAddon())) drivers.push('libgpiod');
+  if (E.isRight(loadCdevAddon())) drivers.push('cdev');
+  if (drivers.length === 0) throw new Error('neither node-libgpiod nor the uAPI v2 addon loads: run npm install');
+  return drivers;
+};
