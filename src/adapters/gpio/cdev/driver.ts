@@ -21,7 +21,8 @@ interface CdevChip extends ChipHandle {
   readonly path: string;
 }
 
-const inputFlags = (p: InputSpec): number =>
+/** An input's request flags: direction, active-low, bias. */
+export const inputFlags = (p: Pick<InputSpec, 'bias' | 'activeLow'>): number =>
   V2Flag.INPUT |
   (p.activeLow ? V2Flag.ACTIVE_LOW : 0) |
   (p.bias === 'pull-up' ? V2Flag.BIAS_PULL_UP : 0) |

@@ -1,8 +1,9 @@
+import * as E from 'fp-ts/Either';
 import { Observable } from 'rxjs';
 import type { KernelEdge } from '../../../streams/edges';
 import { CONSUMER } from '../libgpiod/addon';
-import type { CdevAddon } from './addon';
-import { V2Flag } from './addon';
+import { type CdevAddon, V2Flag } from './addon';
+import { inputFlags, requestConfig } from './driver';
 
 /** An input line to watch for edges. */
 export interface EdgeLine {
@@ -19,12 +20,7 @@ export interface EdgeDeps {
   readonly bufferSize: number;
 }
 
-const flagsOf = (l: EdgeLine): number =>
-  V2Flag.INPUT |
-  V2Flag.EDGE_RISING |
-  V2Flag.EDGE_FALLING |
-  (l.activeLow ? V2Flag.ACTIVE_LOW : 0) |
-  (l.bias === 'pull-up' ? V2Flag.BIAS_PULL_UP : l.bias === 'pull-down' ? V2Flag.BIAS_PULL_DOWN : 0);
+const flagsOf = (l: EdgeLine): number => inputFlags(l) | V2Flag.EDGE_RISING | V2Flag.EDGE_FALLING;
 
 /**
  * The kernel's edge events on `lines`, as they are queued: every edge, in the
@@ -41,17 +37,12 @@ const flagsOf = (l: EdgeLine): number =>
 export const watchEdges = (lines: ReadonlyArray<EdgeLine>, deps: EdgeDeps): Observable<KernelEdge> =>
   new Observable<KernelEdge>((subscriber) => {
     const { addon } = deps;
-    const groups = new Map<number, number[]>();
-    lines.forEach((l, i) => groups.set(flagsOf(l), [...(groups.get(flagsOf(l)) ?? []), i]));
-    const [[flags = 0] = [], ...rest] = [...groups.entries()];
-    const fd = addon.request(
-      deps.chipPath,
-      lines.map((l) => l.pin),
-      CONSUMER,
-      flags,
-      rest.map(([f, indices]) => ({ indices, flags: f })),
-      deps.bufferSize,
-    );
+    const config = requestConfig(lines.map(flagsOf), []);
+    if (E.isLeft(config)) {
+      subscriber.error(new Error(config.left));
+      return undefined;
+    }
+    const fd = addon.request(deps.chipPath, lines.map((l) => l.pin), CONSUMER, config.right.flags, config.right.attrs, deps.bufferSize);
     const drain = () => {
       try {
         for (const e of addon.readEvents(fd)) subscriber.next({ pin: e.offset, rising: e.rising, timestampNs: e.timestampNs, seqno: e.seqno });
