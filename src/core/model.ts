@@ -19,12 +19,34 @@ export interface PinLabels {
   readonly deviceClass?: string;
 }
 
+/**
+ * How an input's changes are seen: `none` polls it every `pollPeriodMs` (the
+ * Greengrass connector's way); the others watch the kernel's edge events
+ * (always both edges, so `state` stays the line's true level) and name which
+ * edges are the pin's events (its event topic).
+ */
+export type EdgeMode = 'none' | 'rising' | 'falling' | 'both';
+
+/** Which edges a pin's pulse counter counts. */
+export type CountMode = 'rising' | 'both';
+
 export interface InputSpec extends PinLabels {
   readonly pin: number;
   readonly direction: 'input';
   readonly bias: Bias;
   readonly activeLow: boolean;
+  /** Absent: `none` (polled). The per-pin form's default is `both` (config/pin-entries). */
+  readonly edge?: EdgeMode;
+  /** A change is published only once the level has held this long, in ms; absent or 0: at once. */
+  readonly debounceMs?: number;
+  /** A pulse counter on `gpio/<thing>/<pin>/count`; absent: none. */
+  readonly count?: CountMode;
+  /** Publish each of the pin's edges (see `edge`) on `gpio/<thing>/<pin>/event`, with its timestamp. */
+  readonly events?: boolean;
 }
+
+/** Whether an input is watched by edge events rather than polled. */
+export const watchesEdges = (p: InputSpec): boolean => p.edge !== undefined && p.edge !== 'none';
 
 export interface OutputSpec extends PinLabels {
   readonly pin: number;

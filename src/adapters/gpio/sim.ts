@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/Either';
-import type { Level, PinSpec } from '../../core/model';
-import type { DriverError, SimulatedGpio } from './driver';
+import { Subject } from 'rxjs';
+import { type InputSpec, type Level, type PinSpec, watchesEdges } from '../../core/model';
+import type { DriverError, KernelEdge, SimulatedGpio } from './driver';
 
 /**
  * A simulated chip held in memory: a new user can try the whole flow without a
@@ -9,6 +10,11 @@ import type { DriverError, SimulatedGpio } from './driver';
  *
  * At start-up an input with a pull-up reads 1 and any other 0; an output takes
  * its configured initial level, or keeps the line's level (0 on a fresh chip).
+ *
+ * Edge inputs report each change a `simulate` makes as an edge, as the kernel
+ * would: logical direction, a CLOCK_MONOTONIC timestamp (`process.hrtime`),
+ * and a sequence number counted from 1. Nothing is queued while nobody
+ * subscribes, as if the kernel's queue were drained and dropped.
  */
 export const openSimDriver = (
   pins: ReadonlyArray<PinSpec>,
@@ -22,7 +28,12 @@ export const openSimDriver = (
     if (p.direction === 'input') physical.set(p.pin, p.bias === 'pull-up' ? 1 : p.bias === 'pull-down' ? 0 : now);
     else physical.set(p.pin, p.initial === 'keep' ? now : toPhysical(p.initial, p.activeLow));
   }
-  const inputs = pins.filter((p) => p.direction === 'input').map((p) => p.pin);
+  const allInputs = pins.filter((p): p is InputSpec => p.direction === 'input');
+  const inputs = allInputs.filter((p) => !watchesEdges(p)).map((p) => p.pin);
+  const edgeInputs = allInputs.filter(watchesEdges).map((p) => p.pin);
+  const edgePins = new Set(edgeInputs);
+  const edge$ = new Subject<KernelEdge>();
+  let seqno = 0;
   let closed = false;
 
   const line = (pin: number, direction?: PinSpec['direction']): E.Either<DriverError, PinSpec> => {
@@ -52,12 +63,21 @@ export const openSimDriver = (
       })(line(pin, 'output')),
     simulate: (pin, level) =>
       E.map((p: PinSpec) => {
+        const before = physical.get(pin);
         physical.set(pin, level);
-        return logical(p);
+        const now = logical(p);
+        if (before !== level && edgePins.has(pin) && edge$.observed) {
+          seqno = seqno === 0xffffffff ? 0 : seqno + 1;
+          edge$.next({ pin, rising: now === 1, timestampNs: process.hrtime.bigint(), seqno });
+        }
+        return now;
       })(line(pin, 'input')),
+    edgeInputs,
+    edges: () => edge$.asObservable(),
     lineLevel: (pin) => physical.get(pin),
     close: () => {
       closed = true;
+      edge$.complete();
     },
   });
 };

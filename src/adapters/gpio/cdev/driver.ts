@@ -1,8 +1,9 @@
 import * as E from 'fp-ts/Either';
+import { Observable } from 'rxjs';
 import { readdirSync } from 'node:fs';
-import type { InputSpec, Level, OutputSpec, PinSpec } from '../../../core/model';
+import { type InputSpec, type Level, type OutputSpec, type PinSpec, watchesEdges } from '../../../core/model';
 import { chooseChip, type ChipHandle } from '../chip';
-import type { DriverError, GpioDriver } from '../driver';
+import type { DriverError, GpioDriver, KernelEdge } from '../driver';
 import { CONSUMER, addonError } from '../libgpiod/addon';
 import * as messages from '../messages';
 import { type CdevAddon, type CdevAttr, loadCdevAddon, V2Flag } from './addon';
@@ -27,6 +28,12 @@ export const inputFlags = (p: Pick<InputSpec, 'bias' | 'activeLow'>): number =>
   (p.activeLow ? V2Flag.ACTIVE_LOW : 0) |
   (p.bias === 'pull-up' ? V2Flag.BIAS_PULL_UP : 0) |
   (p.bias === 'pull-down' ? V2Flag.BIAS_PULL_DOWN : 0);
+
+/** An edge input is watched for both edges: `state` needs every change; which ones are events is decided upstream. */
+const edgeFlags = (p: InputSpec): number => inputFlags(p) | (watchesEdges(p) ? V2Flag.EDGE_RISING | V2Flag.EDGE_FALLING : 0);
+
+/** The kernel's largest event queue for one request (GPIO_V2_LINES_MAX * 16): a burst has the most room. */
+export const EVENT_BUFFER_MAX = 1024;
 
 const outputFlags = (p: OutputSpec): number => V2Flag.OUTPUT | (p.activeLow ? V2Flag.ACTIVE_LOW : 0);
 
@@ -96,9 +103,12 @@ export const openCdevDriver = (
   if (outOfRange.length > 0) return E.left(messages.outOfRange(outOfRange, chip.name, chip.numberOfLines));
   if (pins.length > MAX_LINES) return E.left(`${pins.length} pins configured: one request of the GPIO character device holds at most ${MAX_LINES}`);
 
-  const inputs = pins.filter((p): p is InputSpec => p.direction === 'input');
+  // Polled inputs first (one ioctl reads them all), then edge inputs, then outputs.
+  const allInputs = pins.filter((p): p is InputSpec => p.direction === 'input');
+  const inputs = allInputs.filter((p) => !watchesEdges(p));
+  const edgeInputs = allInputs.filter(watchesEdges);
   const outputs = pins.filter((p): p is OutputSpec => p.direction === 'output');
-  const lines: PinSpec[] = [...inputs, ...outputs];
+  const lines: PinSpec[] = [...inputs, ...edgeInputs, ...outputs];
   const offsets = lines.map((p) => p.pin);
 
   /** Why a request failed, in the user's terms: busy (and who holds it), no permission, no bias support. */
@@ -146,13 +156,13 @@ export const openCdevDriver = (
   }
 
   const config = requestConfig(
-    lines.map((p) => (p.direction === 'input' ? inputFlags(p) : outputFlags(p))),
+    lines.map((p) => (p.direction === 'input' ? edgeFlags(p) : outputFlags(p))),
     lines.map((p) => (p.direction === 'input' ? undefined : p.initial === 'keep' ? (keptLevels.get(p.pin) ?? 0) : p.initial)),
   );
   if (E.isLeft(config)) return config;
   let fd: number;
   try {
-    fd = addon.request(chip.path, offsets, CONSUMER, config.right.flags, config.right.attrs, 0);
+    fd = addon.request(chip.path, offsets, CONSUMER, config.right.flags, config.right.attrs, edgeInputs.length > 0 ? EVENT_BUFFER_MAX : 0);
   } catch (e) {
     return E.left(requestError(lines, e));
   }
@@ -163,11 +173,46 @@ export const openCdevDriver = (
   const notOpen = (pin: number): E.Either<DriverError, never> =>
     E.left({ pin, message: closed ? 'the GPIO chip is released' : `GPIO ${pin} is not requested` });
 
+  // The edge lines' events come on the request's own file descriptor, watched by libuv.
+  let watching: unknown;
+  const toEdge = (e: { offset: number; rising: boolean; timestampNs: bigint; seqno: number }): KernelEdge => ({
+    pin: e.offset,
+    rising: e.rising,
+    timestampNs: e.timestampNs,
+    seqno: e.seqno,
+  });
+  const edges = (): Observable<KernelEdge> =>
+    new Observable<KernelEdge>((subscriber) => {
+      if (edgeInputs.length === 0) return subscriber.complete();
+      if (closed) return subscriber.error(new Error('the GPIO chip is released'));
+      if (watching !== undefined) return subscriber.error(new Error('the edge events are already watched'));
+      try {
+        // What was queued before anyone listened belongs to nobody: drop it, so the levels read next are the start.
+        while (addon.readEvents(fd).length > 0);
+        watching = addon.watch(fd, () => {
+          try {
+            for (const e of addon.readEvents(fd)) subscriber.next(toEdge(e));
+          } catch (err) {
+            subscriber.error(err);
+          }
+        });
+      } catch (err) {
+        watching = undefined;
+        return subscriber.error(err);
+      }
+      return () => {
+        if (watching !== undefined) addon.unwatch(watching);
+        watching = undefined;
+      };
+    });
+
   return E.right({
     kind: 'cdev',
     description: `${chip.name} (${chip.label})`,
     why,
     inputs: inputs.map((p) => p.pin),
+    edgeInputs: edgeInputs.map((p) => p.pin),
+    edges,
     readInputs: () => {
       if (closed) return E.left({ message: 'the GPIO chip is released' });
       if (inputs.length === 0) return E.right([]);
@@ -194,6 +239,9 @@ export const openCdevDriver = (
     close: () => {
       if (closed) return;
       closed = true;
+      // A watcher still running stops before its descriptor is closed.
+      if (watching !== undefined) addon.unwatch(watching);
+      watching = undefined;
       try {
         addon.close(fd);
       } catch {

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/Either';
-import type { InputSpec, Level, OutputSpec, PinSpec } from '../../../core/model';
+import { EMPTY } from 'rxjs';
+import { type InputSpec, type Level, type OutputSpec, type PinSpec, watchesEdges } from '../../../core/model';
 import type { DriverError, GpioDriver } from '../driver';
 import { type Addon, type AddonBulk, type AddonChip, type AddonLine, addonError, CONSUMER, Flag, loadAddon, RequestType } from './addon';
 import { chooseChip } from '../chip';
@@ -87,6 +88,8 @@ export const openLibgpiodDriver = (
     }
   };
 
+  const watched = pins.filter((p): p is InputSpec => p.direction === 'input' && watchesEdges(p));
+  if (watched.length > 0) return E.left(`edge events are not read through libgpiod yet: set edge: none for GPIO ${watched.map((p) => p.pin).join(', ')}`);
   const inputs = pins.filter((p): p is InputSpec => p.direction === 'input');
   const groups = new Map<number, InputSpec[]>();
   for (const p of inputs) groups.set(inputFlags(p), [...(groups.get(inputFlags(p)) ?? []), p]);
@@ -149,6 +152,7 @@ export const openLibgpiodDriver = (
     description: `${chip.name} (${chip.label})`,
     why,
     inputs: inputs.map((p) => p.pin),
+    edgeInputs: [],
     readInputs,
     read: (pin) => {
       const line = outputs.get(pin);
@@ -170,6 +174,7 @@ export const openLibgpiodDriver = (
         (e) => failure(pin, e),
       );
     },
+    edges: () => EMPTY,
     close: () => {
       closed = true;
       releaseAll();
