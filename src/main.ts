@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import * as E from 'fp-ts/Either';
-import { EMPTY, filter, fromEvent, map, merge } from 'rxjs';
+import { EMPTY, filter, fromEvent, map, merge, Subject } from 'rxjs';
 import { loadConfigFile } from './adapters/config-file';
 import { openDriver } from './adapters/gpio/select';
 import { createLogger, parseSeverity } from './adapters/log/logger';
@@ -133,6 +133,8 @@ const main = async (): Promise<void> => {
   const markQueued = trackQueue(client, status);
 
   const filters = requestFilters(thing, isSimulated(driver));
+  // Shutdown switches pulsed outputs off, and publishes their off states, before anything stops.
+  const stop$ = new Subject<void>();
   const startPipeline = (): Sink =>
     publishOutputs(
       connector(
@@ -144,6 +146,7 @@ const main = async (): Promise<void> => {
             map(markQueued),
           ),
           resync$: merge(fromEvent(client, 'connect'), discovery?.announced$ ?? EMPTY),
+          stop$,
         },
         {
           thingName: thing,
@@ -180,6 +183,7 @@ const main = async (): Promise<void> => {
         broker: redactUrl(url),
         thing,
         inputs: inputsOf(config.pins).map((p) => p.pin),
+        edgeInputs: driver.edgeInputs,
         outputs: outputsOf(config.pins).map((p) => p.pin),
         driver: driver.kind,
         chip: driver.description,
@@ -199,7 +203,8 @@ const main = async (): Promise<void> => {
       process.exit(code);
     }, SHUTDOWN_BUDGET_MS);
     force.unref();
-    sink?.subscription.unsubscribe(); // stops polling and answering
+    stop$.next(); // pulses in progress end now, off
+    sink?.subscription.unsubscribe(); // stops polling, watching and answering
     await Promise.race([sink?.drained(), delay(800)]);
     driver.close();
     connection.stop();

@@ -65,7 +65,8 @@ describe('decodeConfig: the Greengrass connector parameters', () => {
         { pin: 17, direction: 'input' },
       ],
     }).pins;
-    expect(pins).toEqual([input(7), input(5), input(17), output(9), output(22)]);
+    // The per-pin form's input follows edges by default; the strings' inputs are polled, as in Greengrass.
+    expect(pins).toEqual([input(7), input(5), { ...input(17), edge: 'both' }, output(9), output(22)]);
   });
 });
 
@@ -155,7 +156,7 @@ describe('decodeConfig: defaults and the thing name', () => {
     expect(right({ InputGpios: '5', mqtt: null, gpio: null, pins: null })).toEqual(expected('gg-thing', [input(5)]));
   });
 
-  it('decodes the explicit pins form to the same PinSpec as the strings', () => {
+  it('decodes the explicit pins form to the same PinSpec as the strings, with edges for inputs', () => {
     const config = right({
       pins: [
         { pin: 17, direction: 'input', bias: 'pull-up', activeLow: true },
@@ -164,6 +165,6 @@ describe('decodeConfig: defaults and the thing name', () => {
         { pin: 24, direction: 'input' },
       ],
     });
-    expect(config.pins).toEqual([input(17, 'pull-up', true), input(24), output(22, 1), output(23, 0)]);
+    expect(config.pins).toEqual([{ ...input(17, 'pull-up', true), edge: 'both' }, { ...input(24), edge: 'both' }, output(22, 1), output(23, 0)]);
   });
 });

@@ -119,7 +119,7 @@ describe('decodeConfig: homeAssistant', () => {
       ],
     });
     expect(c.pins).toEqual([
-      { ...input(5), name: 'Front door', deviceClass: 'door' },
+      { ...input(5), name: 'Front door', deviceClass: 'door', edge: 'both' },
       { ...output(8), deviceClass: 'outlet' },
     ]);
   });

@@ -28,6 +28,48 @@ describe('decide: the request reducer', () => {
     );
   });
 
+  describe('pulse requests', () => {
+    it.each([
+      ['500', 500],
+      ['"500"', 500],
+      [' 1 ', 1],
+      ['3600000', 3_600_000],
+    ])('turns a pulse of %s on an output into a Pulse command of %d ms', (payload, durationMs) => {
+      expect(run(req('gpio/my-core-thing/8/pulse', payload))).toEqual(E.right({ _tag: 'Pulse', topic: 'gpio/my-core-thing/8/pulse', pin: 8, durationMs }));
+    });
+
+    it('rejects a pulse to an input as an Invalid GPIO operation', () => {
+      expect(run(req('gpio/my-core-thing/22/pulse', '500'))).toEqual(
+        E.left({
+          _tag: 'Rejected',
+          error: {
+            topic: 'gpio/my-core-thing/22/pulse',
+            error: 'Invalid GPIO operation',
+            long_description: 'GPIO 22 is configured as an INPUT GPIO. Only OUTPUT GPIOs can be pulsed.',
+          },
+        }),
+      );
+    });
+
+    it.each(['0', '3600001', '-1', '2.5', '1e3', '0x10', '', 'on', '"5'])('rejects the duration %j as an Invalid payload that states the bounds', (payload) => {
+      const d = run(req('gpio/my-core-thing/8/pulse', payload));
+      expect(E.isLeft(d) && d.left._tag === 'Rejected' && d.left.error).toEqual({
+        topic: 'gpio/my-core-thing/8/pulse',
+        error: 'Invalid payload',
+        long_description: expect.stringContaining('whole milliseconds from 1 to 3600000'),
+      });
+    });
+
+    it('answers a pulse to an unconfigured pin as Unconfigured GPIO, ignores a retained one, and refuses a queued one when asked to', () => {
+      const unconfigured = run(req('gpio/my-core-thing/9/pulse', '500'));
+      expect(E.isLeft(unconfigured) && unconfigured.left._tag === 'Rejected' && unconfigured.left.error.error).toBe('Unconfigured GPIO');
+      const retained = run(req('gpio/my-core-thing/8/pulse', '500', true));
+      expect(E.isLeft(retained) && retained.left._tag === 'Ignored' && retained.left.retained).toBe('pulse');
+      const queued = decide({ ...table, refuseQueuedWrites: true })({ ...req('gpio/my-core-thing/8/pulse', '500'), queued: true });
+      expect(E.isLeft(queued) && queued.left._tag === 'Rejected' && queued.left.error.error).toBe('Queued write refused');
+    });
+  });
+
   it('turns a read of any configured pin into a Read command, ignoring the payload', () => {
     expect(run(req('gpio/my-core-thing/5/read', 'whatever'))).toEqual(E.right({ _tag: 'Read', topic: 'gpio/my-core-thing/5/read', pin: 5 }));
     expect(run(req('gpio/my-core-thing/8/read'))).toEqual(E.right({ _tag: 'Read', topic: 'gpio/my-core-thing/8/read', pin: 8 }));

@@ -7,7 +7,7 @@ const newScheduler = () => new TestScheduler((actual, expected) => expect(actual
 
 const edge = (pin: number, rising: boolean, seqno: number, timestampNs: bigint): KernelEdge => ({ pin, rising, seqno, timestampNs });
 const level = (pin: number, l: Level, at?: bigint): EdgeOutput => (at === undefined ? { _tag: 'Level', pin, level: l } : { _tag: 'Level', pin, level: l, at });
-const gap = (expected: number, got: number, missed: number): EdgeOutput => ({ _tag: 'Gap', expected, got, missed });
+const gap = (expected: number, got: number, missed: number, pin = 5): EdgeOutput => ({ _tag: 'Gap', pin, expected, got, missed });
 const initial = (entries: Array<[number, Level]>) => ({ initial: new Map(entries) });
 
 describe('missedEvents', () => {
@@ -136,6 +136,40 @@ describe('edgesToLevels (marbles)', () => {
       const in$ = cold('  -r 5ms f', { r: edge(5, true, 1, 1n), f: edge(5, false, 2, 2n) });
       expectObservable(edgesToLevels(in$, initial([[5, 0]])), '^ 3ms !').toBe('ar', { a: level(5, 0), r: level(5, 1, 1n) });
       expectSubscriptions(in$.subscriptions).toBe('^ 3ms !');
+    });
+  });
+});
+
+describe('edgesToLevels: sources without a fresh seqno', () => {
+  const edgeNoSeq = (pin: number, rising: boolean, t: bigint): KernelEdge => ({ pin, rising, timestampNs: t });
+
+  it("learns the first seqno when told 'any' (a driver dropped what was queued before), then flags jumps", () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const in$ = cold('  r 5ms f 5ms s', { r: edge(5, true, 40, 1n), f: edge(5, false, 41, 2n), s: edge(5, true, 42, 3n) });
+      const jumped$ = cold('r 5ms f 5ms s', { r: edge(5, true, 40, 1n), f: edge(5, false, 41, 2n), s: edge(5, true, 44, 3n) });
+      const deps = { initial: new Map<number, Level>([[5, 0]]), firstSeqno: 'any' as const };
+      expectObservable(edgesToLevels(in$, deps), '^ 20ms !').toBe('(ar) 2ms f 5ms s', { a: level(5, 0), r: level(5, 1, 1n), f: level(5, 0, 2n), s: level(5, 1, 3n) });
+      expectObservable(edgesToLevels(jumped$, deps), '^ 20ms !').toBe('(ar) 2ms f 5ms (gs)', {
+        a: level(5, 0),
+        r: level(5, 1, 1n),
+        f: level(5, 0, 2n),
+        g: gap(42, 44, 2),
+        s: level(5, 1, 3n),
+      });
+    });
+  });
+
+  it('without seqnos (uAPI v1), flags a second edge in the same direction as a gap of unknown size, per pin', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const in$ = cold('  r 5ms f 5ms f 5ms s', { r: edgeNoSeq(5, true, 1n), f: edgeNoSeq(5, false, 2n), s: edgeNoSeq(5, true, 3n) });
+      expectObservable(edgesToLevels(in$, initial([[5, 0], [6, 1]])), '^ 30ms !').toBe('(abr) 1ms f 5ms g 5ms s', {
+        a: level(5, 0),
+        b: level(6, 1),
+        r: level(5, 1, 1n),
+        f: level(5, 0, 2n),
+        s: level(5, 1, 3n),
+        g: { _tag: 'Gap', pin: 5 },
+      });
     });
   });
 });

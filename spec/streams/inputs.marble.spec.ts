@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { timer } from 'rxjs';
+import { EMPTY, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { GpioDriver } from '../../src/adapters/gpio/driver';
 import type { Level } from '../../src/core/model';
@@ -19,7 +19,9 @@ const scripted = (inputs: number[], samples: Array<Level[] | string>): GpioDrive
     },
     read: () => E.left({ message: 'unused' }),
     write: () => E.left({ message: 'unused' }),
-    close: () => undefined,
+    edgeInputs: [],
+  edges: () => EMPTY,
+  close: () => undefined,
   };
   return d;
 };

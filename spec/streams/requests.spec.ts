@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/Either';
+import { EMPTY } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { GpioDriver } from '../../src/adapters/gpio/driver';
 import type { PinSpec } from '../../src/core/model';
@@ -19,6 +20,8 @@ const failing: GpioDriver = {
   readInputs: () => E.left({ message: 'EIO' }),
   read: (pin) => E.left({ pin, message: 'Input/output error' }),
   write: (pin) => E.left({ pin, message: 'Device or resource busy' }),
+  edgeInputs: [],
+  edges: () => EMPTY,
   close: () => undefined,
 };
 

@@ -18,6 +18,7 @@ export const ErrorKind = {
   invalidPayload: 'Invalid payload',
   driverFailure: 'GPIO driver failure',
   queuedWrite: 'Queued write refused',
+  eventsLost: 'Edge events lost',
 } as const;
 
 const msg = (topic: string, error: string, long_description: string): ErrorMessage => ({
@@ -67,3 +68,17 @@ export const queuedWriteRefused = (topic: string): ErrorMessage =>
 
 export const simulationUnavailable = (topic: string): ErrorMessage =>
   msg(topic, ErrorKind.invalidOperation, 'Simulated inputs are only available with gpio.driver: sim.');
+
+export const pulseToInput = (topic: string, pin: number): ErrorMessage =>
+  msg(topic, ErrorKind.invalidOperation, `GPIO ${pin} is configured as an INPUT GPIO. Only OUTPUT GPIOs can be pulsed.`);
+
+/** `reason` is the duration parser's sentence (core/pulse). */
+export const invalidPulse = (topic: string, reason: string): ErrorMessage => msg(topic, ErrorKind.invalidPayload, reason);
+
+/** The kernel's event queue overflowed: `missed` edges (at least) are gone, so levels were right but pulses may be uncounted. */
+export const eventsLost = (topic: string, pin: number, missed: number | undefined): ErrorMessage =>
+  msg(
+    topic,
+    ErrorKind.eventsLost,
+    `The kernel's edge event queue overflowed before GPIO ${pin}'s events were read: ${missed === undefined ? 'at least one edge was' : `${missed} edge${missed === 1 ? ' was' : 's were'}`} lost, so a count may be short. The level published next is the line's true level.`,
+  );

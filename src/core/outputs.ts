@@ -18,11 +18,28 @@ export interface Simulated {
   readonly level: Level;
 }
 
+/** One of an input's edges (after debounce), for its event topic. */
+export interface Event {
+  readonly _tag: 'Event';
+  readonly pin: number;
+  readonly rising: boolean;
+  /** The kernel's timestamp (CLOCK_MONOTONIC ns) of the edge; absent for a polled input (the poll saw it, no clock did). */
+  readonly timestampNs?: bigint;
+}
+
+/** A pin's pulse count: at start-up (0), after each counted edge, and after a reconnect. */
+export interface Count {
+  readonly _tag: 'Count';
+  readonly pin: number;
+  readonly count: number;
+}
+
 /**
  * Everything the pipeline emits. States go to `gpio/<thing>/<pin>/state`,
- * rejections to `gpio/<thing>/error`, the rest only to the log.
+ * events to `.../event`, counts to `.../count`, rejections to
+ * `gpio/<thing>/error`, the rest only to the log.
  */
-export type Output = State | Rejected | Ignored | Simulated;
+export type Output = State | Rejected | Ignored | Simulated | Event | Count;
 
 export const state = (pin: number, level: Level): State => ({ _tag: 'State', pin, level });
 

@@ -36,3 +36,21 @@ export const canonicalPin = (segment: string): string | undefined =>
 
 /** The state payload: the string `"0"` or `"1"`. */
 export const formatLevel = (level: Level): string => (level === 1 ? '1' : '0');
+
+/**
+ * An event payload: `{"edge","level","time"[,"timestampNs"]}`. `time` is
+ * the wall-clock time of the edge (ISO 8601, UTC, milliseconds), worked out
+ * by the caller; `timestampNs` is the kernel's own CLOCK_MONOTONIC timestamp,
+ * as a decimal string (it outgrows a JSON number's exact integers), and is
+ * absent for a polled input.
+ */
+export const formatEvent = (rising: boolean, time: string, timestampNs?: bigint): string =>
+  JSON.stringify({
+    edge: rising ? 'rising' : 'falling',
+    level: rising ? 1 : 0,
+    time,
+    ...(timestampNs === undefined ? {} : { timestampNs: timestampNs.toString() }),
+  });
+
+/** A count payload: the count in decimal. */
+export const formatCount = (count: number): string => String(count);

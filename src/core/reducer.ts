@@ -4,6 +4,7 @@ import * as errors from './errors';
 import type { ErrorMessage } from './errors';
 import type { Level, PinSpec } from './model';
 import { canonicalPin, parseLevel, parsePin } from './payload';
+import { pulseDuration } from './pulse';
 import { requestTopicParser, type RequestKind } from './topics';
 
 /**
@@ -37,6 +38,8 @@ export interface Request {
 export type Command =
   | { readonly _tag: 'Read'; readonly topic: string; readonly pin: number }
   | { readonly _tag: 'Write'; readonly topic: string; readonly pin: number; readonly level: Level }
+  /** Switch the output on (its active level) now, and off after `durationMs`. */
+  | { readonly _tag: 'Pulse'; readonly topic: string; readonly pin: number; readonly durationMs: number }
   | { readonly _tag: 'Simulate'; readonly topic: string; readonly pin: number; readonly level: Level };
 
 /** A request that is not carried out and not answered on MQTT, only logged. */
@@ -100,6 +103,7 @@ const ignored = (topic: string, reason: string): Ignored => ({ _tag: 'Ignored', 
 const RETAINED_IGNORED: Readonly<Record<RequestKind, string>> = {
   read: 'retained read ignored: the broker delivered a stored request, not a live one (set mqtt.acceptRetainedRequests: true to answer stored requests)',
   write: 'retained write ignored: the broker delivered a stored command, not a live one (set mqtt.acceptRetainedWrites: true to apply stored commands)',
+  pulse: 'retained pulse ignored: the broker delivered a stored command, not a live one (set mqtt.acceptRetainedRequests: true to apply stored requests)',
   simulate: 'retained simulate ignored: the broker delivered a stored request, not a live one (set mqtt.acceptRetainedRequests: true to apply stored requests)',
 };
 const rejected = (error: ErrorMessage): Rejected => ({ _tag: 'Rejected', error });
@@ -138,6 +142,12 @@ export const decide = (table: PinTable): ((request: Request) => Decision) => {
       case 'write':
         if (direction === 'input') return E.left(rejected(errors.writeToInput(topic, pin)));
         return withLevel(request, (level) => ({ _tag: 'Write', topic, pin, level }));
+      case 'pulse':
+        if (direction === 'input') return E.left(rejected(errors.pulseToInput(topic, pin)));
+        return pipe(
+          pulseDuration(request.payload),
+          E.bimap((reason) => rejected(errors.invalidPulse(topic, reason)), (durationMs): Command => ({ _tag: 'Pulse', topic, pin, durationMs })),
+        );
       case 'simulate':
         if (!table.simulate) return E.left(rejected(errors.simulationUnavailable(topic)));
         if (direction === 'output') return E.left(rejected(errors.simulateOutput(topic, pin)));

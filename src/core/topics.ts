@@ -8,12 +8,20 @@ export const errorTopic = (thing: string): string => `gpio/${thing}/error`;
 /** Availability: retained `online` on connect, `offline` as the last will. */
 export const statusTopic = (thing: string): string => `gpio/${thing}/status`;
 
-export type RequestKind = 'read' | 'write' | 'simulate';
+/** Each edge of a pin, as JSON with its timestamp (inputs with `events: true`). */
+export const eventTopic = (thing: string, pin: number): string => `gpio/${thing}/${pin}/event`;
+/** A pin's pulse count (inputs with `count`). */
+export const countTopic = (thing: string, pin: number): string => `gpio/${thing}/${pin}/count`;
+/** Where pulse requests for a pin arrive. */
+export const pulseTopic = (thing: string, pin: number): string => `gpio/${thing}/${pin}/pulse`;
+
+export type RequestKind = 'read' | 'write' | 'pulse' | 'simulate';
 
 /** The filters the service subscribes to: its own thing only, never `gpio/+/...`. */
 export const requestFilters = (thing: string, simulate: boolean): ReadonlyArray<string> => [
   `gpio/${thing}/+/read`,
   `gpio/${thing}/+/write`,
+  `gpio/${thing}/+/pulse`,
   ...(simulate ? [`gpio/${thing}/+/simulate`] : []),
 ];
 
@@ -35,7 +43,7 @@ export const requestTopicParser = (thing: string): ((topic: string) => RequestTo
     const slash = topic.indexOf('/', prefix.length);
     if (slash < 0) return undefined;
     const kind = topic.slice(slash + 1);
-    return kind === 'read' || kind === 'write' || kind === 'simulate'
+    return kind === 'read' || kind === 'write' || kind === 'pulse' || kind === 'simulate'
       ? { kind, pinSegment: topic.slice(prefix.length, slash) }
       : undefined;
   };
@@ -44,8 +52,8 @@ export const requestTopicParser = (thing: string): ((topic: string) => RequestTo
 /**
  * Whether the service may publish an answer to an MQTT 5 response topic: a
  * topic name (no wildcards), and not a request topic (`gpio/<thing>/<pin>/
- * write|read|simulate`), so a requester cannot make the service command
+ * write|read|pulse|simulate`), so a requester cannot make the service command
  * itself or another bridge with its answer.
  */
 export const isAnswerableResponseTopic = (topic: string): boolean =>
-  topic !== '' && !/[+#\u0000]/.test(topic) && !/^gpio\/[^/]+\/[^/]+\/(read|write|simulate)$/.test(topic);
+  topic !== '' && !/[+#\u0000]/.test(topic) && !/^gpio\/[^/]+\/[^/]+\/(read|write|pulse|simulate)$/.test(topic);

@@ -1,18 +1,19 @@
 import { EMPTY, merge, type Observable, of, timer } from 'rxjs';
-import type { GpioDriver } from '../adapters/gpio/driver';
-import { isSimulated } from '../adapters/gpio/driver';
-import type { PinSpec } from '../core/model';
+import { type GpioDriver, isSimulated } from '../core/driver';
+import { inputsOf, type PinSpec } from '../core/model';
 import type { Output } from '../core/outputs';
 import { pinTable, type Request } from '../core/reducer';
-import { pollInputs } from './inputs';
 import { publishLevels } from './levels';
 import { answerRequests } from './requests';
+import { edgeLevels, inputOutputs, inputSettings, pollLevels } from './watch';
 
 export interface ConnectorSources {
   /** Read, write (and, on the simulated chip, simulate) requests. */
   readonly request$: Observable<Request>;
   /** Each emission republishes every pin's level: the MQTT adapter emits after a reconnect. */
   readonly resync$?: Observable<unknown>;
+  /** Shutdown: its first emission ends every pulse in progress with its off write (unsubscribing does too, unanswered). */
+  readonly stop$?: Observable<unknown>;
 }
 
 export interface ConnectorDeps {
@@ -29,8 +30,10 @@ export interface ConnectorDeps {
 
 /**
  * The whole connector as one stream: at subscription each output's level, then
- * the polled inputs' first samples and changes, the answer to every request,
- * and every pin's level again on each `resync$`. Unsubscribing stops polling.
+ * the inputs' first levels and changes (polled, or from the kernel's edges;
+ * debounced, with events and counts where configured), the answer to every
+ * request, and every pin's level (and count) again on each `resync$`.
+ * Unsubscribing stops polling and watching, and switches pulsed outputs off.
  * It needs no MQTT: the service feeds it from a broker, a host app from anywhere.
  */
 export const connector = (sources: ConnectorSources, deps: ConnectorDeps): Observable<Output> => {
@@ -42,10 +45,16 @@ export const connector = (sources: ConnectorSources, deps: ConnectorDeps): Obser
     simulate: isSimulated(driver),
   });
   const all = deps.pins.map((p) => p.pin);
+  const resync$ = sources.resync$ ?? EMPTY;
+  const watch = { driver, thing };
   return merge(
     publishLevels(of(null), table.outputs, { driver, thing }),
-    driver.inputs.length > 0 ? pollInputs(timer(0, deps.pollPeriodMs), { driver, thing }) : EMPTY,
-    answerRequests(sources.request$, { table, driver }),
-    publishLevels(sources.resync$ ?? EMPTY, all, { driver, thing }),
+    inputOutputs(merge(driver.inputs.length > 0 ? pollLevels(timer(0, deps.pollPeriodMs), watch) : EMPTY, edgeLevels(watch)), {
+      thing,
+      settings: inputSettings(inputsOf(deps.pins)),
+      resync$,
+    }),
+    answerRequests(sources.request$, { table, driver, ...(sources.stop$ === undefined ? {} : { stop$: sources.stop$ }) }),
+    publishLevels(resync$, all, { driver, thing }),
   );
 };

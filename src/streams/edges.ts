@@ -1,15 +1,8 @@
 import { concat, defer, mergeMap, type Observable } from 'rxjs';
+import type { KernelEdge } from '../core/driver';
 import type { Level } from '../core/model';
 
-/** One edge event as the kernel reports it (GPIO uAPI v2 `gpio_v2_line_event`). */
-export interface KernelEdge {
-  readonly pin: number;
-  readonly rising: boolean;
-  /** When the edge happened, in nanoseconds (the kernel's event clock). */
-  readonly timestampNs: bigint;
-  /** The event's number among all events of its line request; the kernel counts from 1, as a u32. */
-  readonly seqno: number;
-}
+export type { KernelEdge } from '../core/driver';
 
 /**
  * A pin's new level. Shaped as a debounce `LevelObservation`, so it can be
@@ -26,12 +19,14 @@ export interface EdgeLevel {
 /** The kernel dropped events (its queue overflowed): some transitions are lost. For the caller to report. */
 export interface EdgeGap {
   readonly _tag: 'Gap';
-  /** The seqno that should have come. */
-  readonly expected: number;
+  /** The pin of the event that revealed the gap (the lost events may have been any line's). */
+  readonly pin: number;
+  /** The seqno that should have come (absent without seqnos). */
+  readonly expected?: number;
   /** The seqno that came. */
-  readonly got: number;
-  /** How many events were dropped. */
-  readonly missed: number;
+  readonly got?: number;
+  /** How many events were dropped; absent when unknown (no seqnos: at least one). */
+  readonly missed?: number;
 }
 
 export type EdgeOutput = EdgeLevel | EdgeGap;
@@ -39,8 +34,12 @@ export type EdgeOutput = EdgeLevel | EdgeGap;
 export interface EdgeDeps {
   /** Each pin's level read when its edge detection started. */
   readonly initial: ReadonlyMap<number, Level>;
-  /** The seqno the first event should carry: 1 (the default) for a fresh line request. */
-  readonly firstSeqno?: number;
+  /**
+   * The seqno the first event should carry: 1 (the default) for a fresh line
+   * request; `any` when events before it were dropped on purpose (a driver
+   * drops what was queued before anyone listened): the first event sets it.
+   */
+  readonly firstSeqno?: number | 'any';
 }
 
 const U32 = 2 ** 32;
@@ -59,21 +58,30 @@ export const missedEvents = (expected: number, got: number): number => (((got - 
  * already saw. A jump in `seqno` is emitted as an {@link EdgeGap} before the
  * event that revealed it; levels stay right regardless, since every edge
  * carries its direction. Use one unit per line request: seqnos count per
- * request. Completion, errors and unsubscription are the input's; each
+ * request. Edges without a seqno (uAPI v1: libgpiod 1.x) reveal a loss only
+ * as a pin's second edge in the same direction: that is a gap of unknown
+ * size. Completion, errors and unsubscription are the input's; each
  * subscription starts again from `deps`.
  */
 export const edgesToLevels = (edge$: Observable<KernelEdge>, deps: EdgeDeps): Observable<EdgeOutput> =>
   defer(() => {
     const levels = new Map<number, Level>(deps.initial);
-    let expected = deps.firstSeqno ?? 1;
+    let expected = deps.firstSeqno === 'any' ? undefined : (deps.firstSeqno ?? 1);
+    /** Per pin, the direction of its last edge (seqno-less sources only). */
+    const lastRising = new Map<number, boolean>();
     const first = [...levels]
       .sort(([a], [b]) => a - b)
       .map(([pin, level]): EdgeOutput => ({ _tag: 'Level', pin, level }));
     const follow = (edge: KernelEdge): EdgeOutput[] => {
       const out: EdgeOutput[] = [];
-      const missed = missedEvents(expected, edge.seqno);
-      if (missed > 0) out.push({ _tag: 'Gap', expected, got: edge.seqno, missed });
-      expected = (edge.seqno + 1) % U32;
+      if (edge.seqno !== undefined) {
+        const missed = expected === undefined ? 0 : missedEvents(expected, edge.seqno);
+        if (missed > 0 && expected !== undefined) out.push({ _tag: 'Gap', pin: edge.pin, expected, got: edge.seqno, missed });
+        expected = (edge.seqno + 1) % U32;
+      } else {
+        if (lastRising.get(edge.pin) === edge.rising) out.push({ _tag: 'Gap', pin: edge.pin });
+        lastRising.set(edge.pin, edge.rising);
+      }
       const level: Level = edge.rising ? 1 : 0;
       if (levels.get(edge.pin) !== level) {
         levels.set(edge.pin, level);

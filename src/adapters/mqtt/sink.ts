@@ -1,10 +1,10 @@
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { Observable, Subscription } from 'rxjs';
 import type { Level } from '../../core/model';
-import { formatLevel } from '../../core/payload';
+import { formatCount, formatEvent, formatLevel } from '../../core/payload';
 import type { Output } from '../../core/outputs';
 import type { Reply } from '../../core/reducer';
-import { errorTopic, isAnswerableResponseTopic, stateTopic } from '../../core/topics';
+import { countTopic, errorTopic, eventTopic, isAnswerableResponseTopic, stateTopic } from '../../core/topics';
 import type { Logger } from '../log/logger';
 import { limitedLogs } from '../log/limited';
 
@@ -35,6 +35,13 @@ export interface Sink {
  * request. With MQTT 5, an answer also goes to the request's response topic,
  * and carries its correlation data and user properties.
  */
+/**
+ * The wall-clock time of a CLOCK_MONOTONIC timestamp (the kernel's event
+ * clock, and `process.hrtime`'s), or of now when there is none.
+ */
+export const wallTime = (monotonicNs?: bigint, nowMs = Date.now(), nowNs = process.hrtime.bigint()): string =>
+  new Date(monotonicNs === undefined ? nowMs : nowMs - Number(nowNs - monotonicNs) / 1e6).toISOString();
+
 export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sink => {
   const { client, thing, qos, log } = deps;
   let inFlight = 0;
@@ -51,6 +58,13 @@ export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sin
   const topicOf = (pin: number): string => {
     let topic = stateTopics.get(pin);
     if (topic === undefined) stateTopics.set(pin, (topic = stateTopic(thing, pin)));
+    return topic;
+  };
+  const eventTopics = new Map<number, string>();
+  const countTopics = new Map<number, string>();
+  const topicIn = (cache: Map<number, string>, make: (thing: string, pin: number) => string, pin: number): string => {
+    let topic = cache.get(pin);
+    if (topic === undefined) cache.set(pin, (topic = make(thing, pin)));
     return topic;
   };
   const payloads: Record<Level, Buffer> = { 0: Buffer.from(formatLevel(0)), 1: Buffer.from(formatLevel(1)) };
@@ -94,6 +108,10 @@ export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sin
         case 'Ignored':
           if (o.retained !== undefined) return retained$.next(o);
           return log.warn(o.reason, { topic: o.topic });
+        case 'Event':
+          return publish(topicIn(eventTopics, eventTopic, o.pin), formatEvent(o.rising, wallTime(o.timestampNs), o.timestampNs), false);
+        case 'Count':
+          return publish(topicIn(countTopics, countTopic, o.pin), formatCount(o.count), deps.retainState);
         case 'Simulated':
           return log.debug('simulated input set', { topic: o.topic, pin: o.pin, level: o.level });
       }

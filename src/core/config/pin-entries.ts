@@ -17,6 +17,17 @@ export interface Located {
 const INITIAL = { keep: 'keep', high: 1, low: 0 } as const;
 
 /**
+ * The per-pin form's inputs follow the kernel's edge events unless told
+ * otherwise: no change is missed however short, and an input that does not
+ * change costs nothing. Polling stays for the Greengrass strings (the seed's
+ * behaviour) and for `edge: none` (a chip without edge interrupts).
+ */
+export const DEFAULT_EDGE = 'both' as const;
+
+/** Settings that only an input has. */
+const INPUT_ONLY = ['bias', 'edge', 'debounce', 'count', 'events'] as const;
+
+/**
  * The explicit `pins:` list. Each entry is decoded on its own, so a bad entry
  * hides neither the problems nor the pins of the others.
  */
@@ -38,7 +49,7 @@ export const decodePinEntries = (raw: unknown): { readonly problems: Problems; r
 
 /** A bias means nothing to an output, an initial level nothing to an input: likely a mix-up. */
 const misplaced = (e: PinEntry, label: string): Problems => [
-  ...(e.direction === 'output' && e.bias !== undefined ? [problem(keyPath(label, 'bias'), 'only for inputs')] : []),
+  ...(e.direction === 'output' ? INPUT_ONLY.filter((k) => e[k] !== undefined).map((k) => problem(keyPath(label, k), 'only for inputs')) : []),
   ...(e.direction === 'input' && e.initial !== undefined ? [problem(keyPath(label, 'initial'), 'only for outputs')] : []),
   ...(e.direction !== undefined && e.deviceClass !== undefined && !fitsDirection(e.deviceClass, e.direction)
     ? [problem(keyPath(label, 'deviceClass'), e.direction === 'input' ? `"${e.deviceClass}" is a switch class; an input is a binary_sensor` : `an output is a switch: outlet or switch, got "${e.deviceClass}"`)]
@@ -51,6 +62,16 @@ const toSpec = (e: PinEntry): PinSpec | undefined => {
   // Only keys the user wrote: a spec compares equal to one written without them.
   const labels = { ...(e.name === undefined ? {} : { name: e.name }), ...(e.deviceClass === undefined ? {} : { deviceClass: e.deviceClass }) };
   return e.direction === 'input'
-    ? { pin: e.pin, direction: 'input', bias: e.bias ?? 'as-is', activeLow, ...labels }
+    ? {
+        pin: e.pin,
+        direction: 'input',
+        bias: e.bias ?? 'as-is',
+        activeLow,
+        ...labels,
+        edge: e.edge ?? DEFAULT_EDGE,
+        ...(e.debounce === undefined || e.debounce === 0 ? {} : { debounceMs: e.debounce }),
+        ...(e.count === undefined ? {} : { count: e.count }),
+        ...(e.events === true ? { events: true } : {}),
+      }
     : { pin: e.pin, direction: 'output', initial: INITIAL[e.initial ?? 'keep'], activeLow, ...labels };
 };

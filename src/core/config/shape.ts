@@ -37,6 +37,10 @@ export const PinEntry = t.partial(
     activeLow: t.boolean,
     name: entityName,
     deviceClass: oneOf(DEVICE_CLASSES),
+    edge: oneOf(['none', 'rising', 'falling', 'both']),
+    debounce: integerIn(0, 60_000),
+    count: oneOf(['rising', 'both']),
+    events: t.boolean,
   },
   'a mapping like {pin: 17, direction: input}',
 );
