@@ -126,6 +126,30 @@ describe('decodeConfig: problems, one line each', () => {
     expect(problems({ pins: { pin: 17 } })).toEqual(['pins: expected a list of mappings like {pin: 17, direction: input}, got {"pin":17}']);
   });
 
+  it('checks the edge, debounce, count and events settings, by path', () => {
+    expect(
+      problems({
+        pins: [
+          { pin: 17, direction: 'input', edge: 'sideways', debounce: -1, count: 'falling', events: 'yes' },
+          { pin: 18, direction: 'input', debounce: 60_001 },
+          { pin: 19, direction: 'input', debounce: 2.5 },
+          { pin: 22, direction: 'output', edge: 'both', debounce: 10, count: 'rising', events: true },
+        ],
+      }),
+    ).toEqual([
+      'pins[0].edge: expected one of none, rising, falling, both, got "sideways"',
+      'pins[0].debounce: expected an integer 0-60000, got -1',
+      'pins[0].count: expected one of rising, both, got "falling"',
+      'pins[0].events: expected boolean, got "yes"',
+      'pins[1].debounce: expected an integer 0-60000, got 60001',
+      expect.stringMatching(/^pins\[2\]\.debounce: .*2\.5/),
+      'pins[3].edge: only for inputs',
+      'pins[3].debounce: only for inputs',
+      'pins[3].count: only for inputs',
+      'pins[3].events: only for inputs',
+    ]);
+  });
+
   it('reports mqtt type errors with the value received, JSON-encoded', () => {
     expect(problems(withPins({ mqtt: { port: 'abc', qos: 2, retainState: 'yes', clientId: 7 } }))).toEqual([
       'mqtt.port: expected integer, got "abc"',

@@ -61,6 +61,25 @@ describe('start-up errors', () => {
     await expectNoConnectionTo(broker);
   });
 
+  it('refuses edge settings on an output and a negative debounce, by path, with exit 2, before the broker', async () => {
+    const broker = await Mosquitto.start();
+    const service = await Service.start(
+      brokerConfig(broker.url, {}, {
+        InputGpios: undefined,
+        OutputGpios: undefined,
+        pins: [
+          { pin: 17, direction: 'input', debounce: -5, count: 'rising' },
+          { pin: 22, direction: 'output', edge: 'both' },
+        ],
+      }),
+    );
+    expect((await service.waitForExit(10_000)).code).toBe(2);
+    expect(service.logs.filter(isReady)).toEqual([]);
+    expect(service.stderr).toMatch(/^\s*pins\[0\]\.debounce: expected an integer 0-60000, got -5\s*$/m);
+    expect(service.stderr).toMatch(/^\s*pins\[1\]\.edge: only for inputs\s*$/m);
+    await expectNoConnectionTo(broker);
+  });
+
   it('exits non-zero naming thingName when there is no thing name', async () => {
     const broker = await Mosquitto.start();
     const config = brokerConfig(broker.url);
