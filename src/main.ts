@@ -19,7 +19,7 @@ import { inputsOf, outputsOf } from './core/model';
 import { requestFilters, statusTopic } from './core/topics';
 import { connector } from './streams/connector';
 import { clientIdWarnings } from './core/aws-iot';
-import { isSimulated } from './adapters/gpio/driver';
+import { isSimulated } from './core/driver';
 import { startDiscovery } from './adapters/mqtt/discovery';
 import { packageVersion } from './version';
 

@@ -131,7 +131,8 @@ describe('edges, debounce, counting and pulses: the worked example on the simula
     client.drain();
     service.kill('SIGTERM');
     expect((await service.waitForExit()).code).toBe(0);
-    const after = client.received.slice(client.received.findLastIndex((m) => m.topic === t('22/state') && m.payload === '1') + 1);
+    const on = client.received.map((m) => m.topic === t('22/state') && m.payload === '1').lastIndexOf(true);
+    const after = client.received.slice(on + 1);
     const off = after.findIndex((m) => m.topic === t('22/state') && m.payload === '0');
     const offline = after.findIndex((m) => m.topic === t('status') && m.payload === 'offline');
     expect(off).toBeGreaterThanOrEqual(0);

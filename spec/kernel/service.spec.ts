@@ -139,6 +139,66 @@ describe.each(drivers)(`the service (gpio.driver: %s) on the kernel's gpio-sim (
     expect(await expectError(client, `gpio/${THING}/6/write`, '1', THING)).toMatchObject({ error: 'Invalid GPIO operation' });
   });
 
+  it('follows edges on the real lines, whatever the poll period: every pulse counted, events with kernel timestamps, debounce, and a timed pulse', async () => {
+    const chip = newChip();
+    const broker = await Mosquitto.start();
+    const client = await TestClient.connect(`mqtt://127.0.0.1:${broker.port}`);
+    await client.subscribe(`gpio/${THING}/#`);
+    const service = await Service.start({
+      thingName: THING,
+      pins: [
+        { pin: 3, direction: 'input', bias: 'pull-down', edge: 'both', count: 'rising', events: true },
+        { pin: 4, direction: 'input', bias: 'pull-down', edge: 'both', debounce: 3000 },
+        { pin: 12, direction: 'output', initial: 'low' },
+      ],
+      // A poll every minute: nothing below may depend on it.
+      InputPollPeriod: 60_000,
+      mqtt: { url: `mqtt://127.0.0.1:${broker.port}` },
+      gpio: { driver },
+    });
+    expect(await service.ready(READY_MS)).toMatchObject({ driver, edgeInputs: [3, 4] });
+    expect(await firstStates(client, [3, 4, 12])).toEqual({ 3: '0', 4: '0', 12: '0' });
+    expect((await client.until(`gpio/${THING}/3/count`, () => true, ANSWER_MS)).payload).toBe('0');
+    expect(gpioinfo(chip.chipName, 3)).toMatchObject({ consumer: 'rpi-gpio-connector', direction: 'input' });
+
+    // Five pulses, each as short as two writes to the sim's pull: far shorter than any poll.
+    const before = process.hrtime.bigint();
+    for (let i = 0; i < 5; i++) {
+      chip.drive(3, 1);
+      chip.drive(3, 0);
+    }
+    expect((await client.until(`gpio/${THING}/3/count`, (m) => m.payload === '5', ANSWER_MS)).payload).toBe('5');
+    const states = (await client.collect(`gpio/${THING}/3/state`, 10, ANSWER_MS)).map((m) => m.payload);
+    expect(states).toEqual(['1', '0', '1', '0', '1', '0', '1', '0', '1', '0']);
+    const events = (await client.collect(`gpio/${THING}/3/event`, 10, ANSWER_MS)).map((m) => JSON.parse(m.payload) as { edge: string; timestampNs: string });
+    expect(events.map((e) => e.edge)).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? 'rising' : 'falling')));
+    // The kernel's CLOCK_MONOTONIC stamps, in order, after the first drive: the service and the VM share the clock.
+    const stamps = events.map((e) => BigInt(e.timestampNs));
+    expect(stamps.every((t, i) => t > before && (i === 0 || t > (stamps[i - 1] as bigint)))).toBe(true);
+
+    // Contact bounce on line 4, back where it was: nothing published; then a level held past the window: once.
+    client.drain(`gpio/${THING}/4/state`);
+    chip.drive(4, 1);
+    chip.drive(4, 0);
+    chip.drive(4, 1);
+    chip.drive(4, 0);
+    chip.drive(4, 1);
+    expect((await client.next(`gpio/${THING}/4/state`, ANSWER_MS)).payload).toBe('1');
+    expect(client.pending(`gpio/${THING}/4/state`)).toEqual([]);
+
+    // A timed pulse on a real output line: on, then off again, both answered.
+    client.drain(`gpio/${THING}/12/state`);
+    await client.publish(`gpio/${THING}/12/pulse`, '1500');
+    expect((await client.next(`gpio/${THING}/12/state`, ANSWER_MS)).payload).toBe('1');
+    expect(chip.level(12)).toBe(1);
+    expect((await client.next(`gpio/${THING}/12/state`, ANSWER_MS)).payload).toBe('0');
+    expect(chip.level(12)).toBe(0);
+
+    service.kill('SIGTERM');
+    expect(await service.waitForExit(60_000)).toEqual({ code: 0, signal: null });
+    for (const p of [3, 4, 12]) expect([p, gpioinfo(chip.chipName, p).consumer]).toEqual([p, undefined]);
+  });
+
   it('releases every line when stopped with SIGTERM', async () => {
     const chip = newChip();
     const broker = await Mosquitto.start();

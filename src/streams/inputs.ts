@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { distinctUntilChanged, map, Observable, type OperatorFunction } from 'rxjs';
-import type { DriverError, GpioDriver } from '../adapters/gpio/driver';
+import type { DriverError, GpioDriver } from '../core/driver';
 import * as errors from '../core/errors';
 import type { Level } from '../core/model';
 import { type Output, state } from '../core/outputs';

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { mergeMap, type Observable } from 'rxjs';
-import type { GpioDriver } from '../adapters/gpio/driver';
+import type { GpioDriver } from '../core/driver';
 import * as errors from '../core/errors';
 import { type Output, state } from '../core/outputs';
 import { stateTopic } from '../core/topics';

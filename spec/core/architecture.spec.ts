@@ -1,0 +1,26 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+// Stream units depend only on the core, as in rxjs and redux-observable; the
+// core depends on nothing of ours outside it. Adapters are the edge.
+const SRC = join(__dirname, '..', '..', 'src');
+const files = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+const imports = (file: string): string[] => [...readFileSync(file, 'utf8').matchAll(/from '(\.[^']*)'/g)].map((m) => m[1] as string);
+
+describe('layering', () => {
+  it.each(['core', 'streams'])('src/%s imports nothing from src/adapters', (layer) => {
+    const offending = files(join(SRC, layer)).flatMap((f) =>
+      imports(f)
+        .filter((i) => relative(SRC, join(f, '..', i)).startsWith('adapters'))
+        .map((i) => `${relative(SRC, f)} -> ${i}`),
+    );
+    expect(files(join(SRC, layer)).length).toBeGreaterThan(3);
+    expect(offending).toEqual([]);
+  });
+
+  it('src/core imports nothing from src/streams', () => {
+    const offending = files(join(SRC, 'core')).flatMap((f) => imports(f).filter((i) => relative(SRC, join(f, '..', i)).startsWith('streams')));
+    expect(offending).toEqual([]);
+  });
+});
