@@ -43,7 +43,28 @@ describe('Home Assistant discovery: ids and topics', () => {
       'homeassistant/binary_sensor/rpi-gpio-connector_pi/gpio5/config',
       'homeassistant/switch/rpi-gpio-connector_pi/gpio8/config',
     ]);
-    expect(ownConfigFilters('ha', 'pi')).toEqual(['ha/binary_sensor/rpi-gpio-connector_pi/+/config', 'ha/switch/rpi-gpio-connector_pi/+/config']);
+    expect(ownConfigFilters('ha', 'pi')).toEqual([
+      'ha/binary_sensor/rpi-gpio-connector_pi/+/config',
+      'ha/switch/rpi-gpio-connector_pi/+/config',
+      'ha/sensor/rpi-gpio-connector_pi/+/config',
+    ]);
+  });
+
+  it('announces a counting input\'s count as a total_increasing sensor, so a restart to 0 is a new meter cycle', () => {
+    const meter = { ...input(27), count: 'rising' as const, name: 'Water' };
+    const messages = announcements('pi', [meter], options);
+    expect(messages.map((m) => m.topic)).toEqual([
+      'homeassistant/binary_sensor/rpi-gpio-connector_pi/gpio27/config',
+      'homeassistant/sensor/rpi-gpio-connector_pi/gpio27_count/config',
+    ]);
+    expect(JSON.parse((messages[1] as { payload: string }).payload)).toMatchObject({
+      name: 'Water count',
+      unique_id: 'rpi-gpio-connector_pi_gpio27_count',
+      state_topic: 'gpio/pi/27/count',
+      state_class: 'total_increasing',
+      availability_topic: 'gpio/pi/status',
+      device: { identifiers: ['rpi-gpio-connector_pi'] },
+    });
   });
 
   it('finds stale configs: announced by no configured pin, and not already empty', () => {

@@ -6,7 +6,7 @@
  */
 import type { PinSpec } from './model';
 import { formatLevel } from './payload';
-import { stateTopic, statusTopic } from './topics';
+import { countTopic, stateTopic, statusTopic } from './topics';
 
 export interface DiscoveryMessage {
   readonly topic: string;
@@ -21,7 +21,7 @@ export interface DiscoveryOptions {
   readonly version: string;
 }
 
-export type Component = 'binary_sensor' | 'switch';
+export type Component = 'binary_sensor' | 'switch' | 'sensor';
 
 export const ORIGIN_NAME = 'rpi-gpio-connector';
 
@@ -58,7 +58,7 @@ export const birthTopic = (prefix: string): string => `${prefix}/status`;
 
 /** Every config topic this thing could have announced, so stale ones can be found and removed. */
 export const ownConfigFilters = (prefix: string, thing: string): ReadonlyArray<string> =>
-  (['binary_sensor', 'switch'] as const).map((c) => `${prefix}/${c}/${nodeId(thing)}/+/config`);
+  (['binary_sensor', 'switch', 'sensor'] as const).map((c) => `${prefix}/${c}/${nodeId(thing)}/+/config`);
 
 /** The config payload of one pin's entity, with Home Assistant's full key names. */
 export const entityConfig = (thing: string, spec: PinSpec, o: DiscoveryOptions): Record<string, unknown> => {
@@ -89,12 +89,36 @@ export const entityConfig = (thing: string, spec: PinSpec, o: DiscoveryOptions):
   };
 };
 
-/** One retained config message per pin: inputs as binary_sensors, outputs as switches. */
+/**
+ * A counting input's count, as a `sensor` with `state_class:
+ * total_increasing`: Home Assistant reads a drop (the count starting at 0
+ * with the service) as a new meter cycle, so its statistics add up across
+ * restarts.
+ */
+export const countConfig = (thing: string, spec: PinSpec, o: DiscoveryOptions): Record<string, unknown> => {
+  const base = entityConfig(thing, spec, o);
+  return {
+    name: `${spec.name ?? `GPIO ${spec.pin}`} count`,
+    unique_id: `${uniqueId(thing, spec.pin)}_count`,
+    state_topic: countTopic(thing, spec.pin),
+    state_class: 'total_increasing',
+    availability_topic: base['availability_topic'],
+    payload_available: base['payload_available'],
+    payload_not_available: base['payload_not_available'],
+    qos: o.qos,
+    device: base['device'],
+    origin: base['origin'],
+  };
+};
+
+/** One retained config message per pin (inputs as binary_sensors, outputs as switches), and a sensor per counter. */
 export const announcements = (thing: string, pins: ReadonlyArray<PinSpec>, o: DiscoveryOptions): ReadonlyArray<DiscoveryMessage> =>
-  pins.map((spec) => ({
-    topic: configTopic(o.prefix, componentOf(spec), thing, spec.pin),
-    payload: JSON.stringify(entityConfig(thing, spec, o)),
-  }));
+  pins.flatMap((spec) => [
+    { topic: configTopic(o.prefix, componentOf(spec), thing, spec.pin), payload: JSON.stringify(entityConfig(thing, spec, o)) },
+    ...(spec.direction === 'input' && spec.count !== undefined
+      ? [{ topic: `${o.prefix}/sensor/${nodeId(thing)}/gpio${spec.pin}_count/config`, payload: JSON.stringify(countConfig(thing, spec, o)) }]
+      : []),
+  ]);
 
 /**
  * A config message the broker holds for this thing that no configured pin
