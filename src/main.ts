@@ -177,8 +177,24 @@ const main = async (): Promise<void> => {
   let sink: Sink | undefined;
   client.once('connect', () => {
     sink = startPipeline();
-    client.subscribe([...filters, status], { qos: config.mqtt.qos }, (err) => {
-      if (err) return mqttLog.error('subscribe failed', { error: err.message });
+    // One SUBSCRIBE per filter: a broker's ACL (an IoT policy written for the
+    // Greengrass connector) may refuse one, and MQTT.js forgets every filter of
+    // a refused SUBSCRIBE for its resubscription after a reconnect.
+    const subscribed = [...filters, status].map(
+      (filter) =>
+        new Promise<string | undefined>((resolve) =>
+          client.subscribe(filter, { qos: config.mqtt.qos }, (err) => {
+            if (err === null || err === undefined) return resolve(filter);
+            if (/^Subscribe error/.test(err.message)) {
+              mqttLog.warn('the broker refused a subscription: its requests will not arrive (check the broker ACL or IoT policy)', { filter, reason: err.message });
+            } else mqttLog.error('subscribe failed', { filter, error: err.message });
+            resolve(undefined);
+          }),
+        ),
+    );
+    void Promise.all(subscribed).then((done) => {
+      const granted = done.filter((f): f is string => f !== undefined && f !== status);
+      if (granted.length === 0) return mqttLog.error('no subscription was granted: the service answers no request');
       log.info('ready', {
         broker: redactUrl(url),
         thing,
@@ -188,7 +204,7 @@ const main = async (): Promise<void> => {
         driver: driver.kind,
         chip: driver.description,
         pollPeriodMs: config.pollPeriodMs,
-        subscriptions: filters,
+        subscriptions: granted,
       });
     });
   });
