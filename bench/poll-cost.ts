@@ -116,12 +116,13 @@ export const pollCost: Bench = {
         'CPU time per poll tick, each measurement in a fresh child process (`bench/lib/poll-child.js`) that builds the driver from `dist/` ' +
           '(`openSimDriver`, or `openLibgpiodDriver` over node-libgpiod and the libgpiod stand-in, loaded through `LD_LIBRARY_PATH`) for ' +
           'N input pins (0..N-1, no bias: one bulk request), then polls every period:',
-        '- **RxJS** (the service\'s code): `pollInputs(timer(0, period), { driver, thing })` from `dist/streams/inputs.js`, with a no-op subscriber;\n' +
+        '- **RxJS** (the service\'s code for polled inputs): `inputOutputs(pollLevels(timer(0, period), { driver, thing }), { thing, settings })` from `dist/streams/watch.js` ' +
+          '(the levels, then debounce and the fan-out to states, events and counts), with a no-op subscriber;\n' +
           '- **bare** (the limit): `setInterval(() => { driver.readInputs(); compare each level with the previous one; build a state on a change }, period)`, no RxJS;\n' +
           '- **timer floor**: an empty `setInterval` at the same period, no read: what waking up a Node process costs on this machine.' +
           (before !== undefined
             ? `\n- **before**: as RxJS, with the \`pollInputs\` of commit ${describeBaseline(before)} (its \`dist/streams/inputs.js\`, built on the side); ` +
-              'the driver and the wrapper are still the current ones: only `pollInputs` differs. **After** is the RxJS side.'
+              'the driver and the wrapper are still the current ones: only the input path differs (an earlier commit without `streams/watch.js` runs its `pollInputs`). **After** is the RxJS side.'
             : ''),
         `Both polling sides read through the same wrapper that counts ticks. After a ${P.warmMs} ms warm-up, \`process.cpuUsage()\` ` +
           'is taken over a fixed wall time ' +

@@ -43,8 +43,19 @@ const consume = (o) => {
 let stop;
 if (opts.side === 'rxjs' || opts.side === 'before') {
   const { timer } = require('rxjs');
-  const { pollInputs } = require(join(opts.side === 'before' ? opts.baselineDist : dist, 'streams', 'inputs.js'));
-  const sub = pollInputs(timer(0, opts.periodMs), { driver, thing: 't' }).subscribe(consume);
+  const from = opts.side === 'before' ? opts.baselineDist : dist;
+  const { existsSync } = require('node:fs');
+  let sub;
+  if (existsSync(join(from, 'streams', 'watch.js'))) {
+    // What the service runs for polled inputs: the levels, then debounce and the fan-out to states (events, counts) per pin.
+    const { pollLevels, inputOutputs, inputSettings } = require(join(from, 'streams', 'watch.js'));
+    const specs = driver.inputs.map((pin) => ({ pin, direction: 'input', bias: 'as-is', activeLow: false }));
+    sub = inputOutputs(pollLevels(timer(0, opts.periodMs), { driver, thing: 't' }), { thing: 't', settings: inputSettings(specs) }).subscribe(consume);
+  } else {
+    // An earlier commit (a baseline): its pollInputs was the whole input path.
+    const { pollInputs } = require(join(from, 'streams', 'inputs.js'));
+    sub = pollInputs(timer(0, opts.periodMs), { driver, thing: 't' }).subscribe(consume);
+  }
   stop = () => sub.unsubscribe();
 } else if (opts.side === 'floor') {
   const handle = setInterval(() => {
