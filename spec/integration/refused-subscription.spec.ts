@@ -47,7 +47,9 @@ describe('a subscription the broker refuses', () => {
 
     // The connection drops; after the reconnect the granted filters are subscribed again (a clean session has none).
     const connects = service.logs.filter((l) => l['msg'] === 'connected').length;
-    const ours = Object.values(aedes.clients).find((c) => c.id === 'rpi-gpio-connector-t1');
+    // aedes keeps its connected clients by id (not in its typings).
+    const clients = (aedes as unknown as { clients: Record<string, { close(): void }> }).clients;
+    const ours = clients['rpi-gpio-connector-t1'];
     expect(ours).toBeDefined();
     ours?.close();
     await service.waitForLog(() => service.logs.filter((l) => l['msg'] === 'connected').length > connects);
