@@ -94,7 +94,8 @@ const hostedHarness = (makeChip: () => Promise<HostedChip>, kind: 'libgpiod' | '
       chip = c;
       for (const [pin, level] of Object.entries(lines)) c.drive(Number(pin), level);
       host = DriverHost.start(c.env);
-      return h().call('open', { kind, pins, chip: c.chip });
+      // The first call waits for the child's Node to start: 6-10 s under the hardware suite's emulated CPU.
+      return h().call('open', { kind, pins, chip: c.chip }, 30_000);
     },
     subscribeEdges: async () => void (await h().call('subscribeEdges')),
     takeEdges: async () => E.getOrElseW(() => [] as EdgeItem[])(await h().call<E.Either<unknown, EdgeItem[]>>('takeEdges')),

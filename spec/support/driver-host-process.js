@@ -2,7 +2,6 @@
 // libgpiod driver can load node-libgpiod over the stand-in libgpiod.so.2 that
 // LD_LIBRARY_PATH names. Speaks JSON lines: {id, op, args} in, {id, result} out.
 'use strict';
-const { execFileSync } = require('node:child_process');
 const { createInterface } = require('node:readline');
 const { join } = require('node:path');
 
@@ -41,7 +40,10 @@ const ops = {
     return { _tag: 'Right', right: null };
   },
   // Runs a program to its end with this process's event loop blocked (a burst the driver cannot read meanwhile).
-  runBlocking: ({ file, args, env }) => ({ _tag: 'Right', right: execFileSync(file, args, { env: { ...process.env, ...env }, encoding: 'utf8' }) }),
+  runBlocking: ({ file, args, env }) => ({
+    _tag: 'Right',
+    right: require('node:child_process').execFileSync(file, args, { env: { ...process.env, ...env }, encoding: 'utf8' }),
+  }),
   close: () => {
     driver.close();
     return { _tag: 'Right', right: null };
