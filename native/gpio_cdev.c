@@ -21,8 +21,25 @@
  *       event loop (no thread); onReadable() runs when events are queued
  *   unwatch(handle)
  *   close(fd)
+ *
+ * And libgpiod 1.x's edge events, for the libgpiod driver (node-libgpiod
+ * binds no way to wait for or read them). libgpiod.so.2 is not linked: it is
+ * dlopen()ed at the first call, preferably the very copy node-libgpiod
+ * loaded (RTLD_NOLOAD), so this addon still loads where only libgpiod.so.3
+ * exists. uAPI v1 gives each line its own event fd and a 16-event queue.
+ *
+ *   lgRequestEdges(chipName, offsets, flags, consumer[, edges]) -> handle
+ *       flags: GPIOD_LINE_REQUEST_FLAG_* per line; edges: 'both' (default),
+ *       'rising' or 'falling'. A failure throws with `offset` set to the
+ *       line that failed; the lines requested before it are released.
+ *   lgFds(handle)                         -> [fd, ...] (O_NONBLOCK), in offsets' order
+ *   lgReadEvents(handle, index)           -> [{ timestampNs, rising, offset }]
+ *       every event queued for that line, without blocking
+ *   lgGetValue(handle, index)             -> 0|1
+ *   lgRelease(handle)                     (idempotent; also on collection)
  */
 #define NAPI_VERSION 8
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/gpio.h>
@@ -31,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -63,8 +81,16 @@ static const char *errno_name(int e)
 	}
 }
 
+static napi_value errno_error(napi_env env, int e, const char *syscall, const char *path);
+
 /* Throws an Error like Node's fs errors: code, errno, syscall, path. */
 static napi_value throw_errno(napi_env env, int e, const char *syscall, const char *path)
+{
+	napi_throw(env, errno_error(env, e, syscall, path));
+	return NULL;
+}
+
+static napi_value errno_error(napi_env env, int e, const char *syscall, const char *path)
 {
 	char msg[512];
 	napi_value code, message, error, num, sc;
@@ -82,8 +108,7 @@ static napi_value throw_errno(napi_env env, int e, const char *syscall, const ch
 		napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &p);
 		napi_set_named_property(env, error, "path", p);
 	}
-	napi_throw(env, error);
-	return NULL;
+	return error;
 }
 
 static napi_value throw_type(napi_env env, const char *msg)
@@ -530,6 +555,288 @@ static napi_value close_fd(napi_env env, napi_callback_info info)
 	return NULL;
 }
 
+
+/* ---------------------------------------------------------------------- */
+/* libgpiod 1.x edge events, through the libgpiod.so.2 already loaded.    */
+/* ---------------------------------------------------------------------- */
+
+/* libgpiod 1.x's ABI (gpiod.h of 1.6): not included, it may be absent or 2.x. */
+struct lg_line_event {
+	struct timespec ts;
+	int event_type;
+};
+#define LG_EVENT_RISING_EDGE 1
+
+static struct {
+	int loaded;
+	void *(*chip_open_by_name)(const char *name);
+	void (*chip_close)(void *chip);
+	void *(*chip_get_line)(void *chip, unsigned int offset);
+	int (*request_rising)(void *line, const char *consumer, int flags);
+	int (*request_falling)(void *line, const char *consumer, int flags);
+	int (*request_both)(void *line, const char *consumer, int flags);
+	int (*event_get_fd)(void *line);
+	int (*event_read_fd_multiple)(int fd, struct lg_line_event *events, unsigned int num);
+	int (*get_value)(void *line);
+	void (*release)(void *line);
+} lg;
+
+/* Loads libgpiod 1.x's functions once; NULL, or why not. */
+static const char *lg_load(void)
+{
+	static char why[512];
+	void *so;
+
+	if (lg.loaded)
+		return NULL;
+	/* The copy node-libgpiod loaded (in tests: the stand-in), else the loader's choice. */
+	so = dlopen("libgpiod.so.2", RTLD_NOW | RTLD_NOLOAD);
+	if (!so)
+		so = dlopen("libgpiod.so.2", RTLD_NOW);
+	if (!so) {
+		snprintf(why, sizeof(why), "libgpiod.so.2 (libgpiod 1.x) cannot be loaded: %s", dlerror());
+		return why;
+	}
+#define LG_SYM(field, name)                                                              \
+	do {                                                                             \
+		*(void **)&lg.field = dlsym(so, name);                                   \
+		if (!lg.field) {                                                         \
+			snprintf(why, sizeof(why), "libgpiod.so.2 has no %s: not libgpiod 1.x", name); \
+			return why;                                                      \
+		}                                                                        \
+	} while (0)
+	LG_SYM(chip_open_by_name, "gpiod_chip_open_by_name");
+	LG_SYM(chip_close, "gpiod_chip_close");
+	LG_SYM(chip_get_line, "gpiod_chip_get_line");
+	LG_SYM(request_rising, "gpiod_line_request_rising_edge_events_flags");
+	LG_SYM(request_falling, "gpiod_line_request_falling_edge_events_flags");
+	LG_SYM(request_both, "gpiod_line_request_both_edges_events_flags");
+	LG_SYM(event_get_fd, "gpiod_line_event_get_fd");
+	LG_SYM(event_read_fd_multiple, "gpiod_line_event_read_fd_multiple");
+	LG_SYM(get_value, "gpiod_line_get_value");
+	LG_SYM(release, "gpiod_line_release");
+#undef LG_SYM
+	lg.loaded = 1;
+	return NULL;
+}
+
+/* One chip object of ours and the lines requested for events through it. */
+struct lg_lines {
+	void *chip;
+	unsigned int num;
+	void *lines[GPIO_V2_LINES_MAX];
+	unsigned int offsets[GPIO_V2_LINES_MAX];
+	int fds[GPIO_V2_LINES_MAX];
+};
+
+static void lg_release_all(struct lg_lines *l)
+{
+	unsigned int i;
+
+	if (!l->chip)
+		return;
+	for (i = 0; i < l->num; i++)
+		lg.release(l->lines[i]);
+	lg.chip_close(l->chip);
+	l->chip = NULL;
+}
+
+static void lg_finalize(napi_env env, void *data, void *hint)
+{
+	(void)env;
+	(void)hint;
+	lg_release_all(data);
+	free(data);
+}
+
+static napi_value lg_request_edges(napi_env env, napi_callback_info info)
+{
+	napi_value argv[5], v, handle;
+	size_t argc = 5;
+	char name[256], consumer[GPIO_MAX_NAME_SIZE], edges[16] = "both";
+	uint32_t n, m, i, off, flags;
+	int (*request)(void *, const char *, int);
+	struct lg_lines *l;
+	const char *why;
+
+	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4)
+		return throw_type(env, "gpio_cdev: lgRequestEdges(chipName, offsets, flags, consumer[, edges])");
+	if (get_string(env, argv[0], name, sizeof(name)) || get_string(env, argv[3], consumer, sizeof(consumer)))
+		return NULL;
+	if (argc > 4 && get_string(env, argv[4], edges, sizeof(edges)))
+		return NULL;
+	request = !strcmp(edges, "both") ? lg.request_both : !strcmp(edges, "rising") ? lg.request_rising
+		: !strcmp(edges, "falling") ? lg.request_falling : NULL;
+	if (napi_get_array_length(env, argv[1], &n) != napi_ok || napi_get_array_length(env, argv[2], &m) != napi_ok || n != m)
+		return throw_type(env, "gpio_cdev: offsets and flags must be arrays of one length");
+	if (n == 0 || n > GPIO_V2_LINES_MAX)
+		return throw_type(env, "gpio_cdev: 1 to 64 lines");
+	why = lg_load();
+	if (why) {
+		napi_value code, msg, err;
+
+		napi_create_string_utf8(env, "ELIBGPIOD", NAPI_AUTO_LENGTH, &code);
+		napi_create_string_utf8(env, why, NAPI_AUTO_LENGTH, &msg);
+		napi_create_error(env, code, msg, &err);
+		napi_throw(env, err);
+		return NULL;
+	}
+	/* Looked up again now that lg is loaded. */
+	request = !strcmp(edges, "both") ? lg.request_both : !strcmp(edges, "rising") ? lg.request_rising
+		: !strcmp(edges, "falling") ? lg.request_falling : NULL;
+	if (!request)
+		return throw_type(env, "gpio_cdev: edges must be both, rising or falling");
+
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return throw_errno(env, ENOMEM, "calloc", NULL);
+	l->chip = lg.chip_open_by_name(name);
+	if (!l->chip) {
+		int e = errno;
+		char path[300];
+
+		free(l);
+		snprintf(path, sizeof(path), "/dev/%s", name);
+		return throw_errno(env, e, "gpiod_chip_open_by_name", path);
+	}
+	for (i = 0; i < n; i++) {
+		void *line;
+		int fl;
+
+		if (napi_get_element(env, argv[1], i, &v) != napi_ok || get_u32(env, v, &off) ||
+		    napi_get_element(env, argv[2], i, &v) != napi_ok || get_u32(env, v, &flags)) {
+			lg_release_all(l);
+			free(l);
+			return NULL;
+		}
+		line = lg.chip_get_line(l->chip, off);
+		if (!line || request(line, consumer, (int)flags) < 0 || (l->fds[l->num] = lg.event_get_fd(line)) < 0) {
+			int e = errno;
+			napi_value err;
+
+			if (line && l->fds[l->num] < 0)
+				lg.release(line);
+			lg_release_all(l);
+			free(l);
+			err = errno_error(env, e, "gpiod_line_request_both_edges_events_flags", NULL);
+			napi_set_named_property(env, err, "offset", u32(env, off));
+			napi_throw(env, err);
+			return NULL;
+		}
+		/* Read until EAGAIN: every queued event drained, never a wait. */
+		fl = fcntl(l->fds[l->num], F_GETFL);
+		if (fl >= 0)
+			fcntl(l->fds[l->num], F_SETFL, fl | O_NONBLOCK);
+		l->lines[l->num] = line;
+		l->offsets[l->num] = off;
+		l->num++;
+	}
+	if (napi_create_external(env, l, lg_finalize, NULL, &handle) != napi_ok) {
+		lg_release_all(l);
+		free(l);
+		return throw_errno(env, ENOMEM, "napi_create_external", NULL);
+	}
+	return handle;
+}
+
+/* The handle and, with `want_index`, a line index of it; NULL once released. */
+static struct lg_lines *lg_handle(napi_env env, napi_callback_info info, int want_index, uint32_t *index)
+{
+	napi_value argv[2];
+	struct lg_lines *l;
+
+	if (get_args(env, info, want_index ? 2 : 1, argv))
+		return NULL;
+	if (napi_get_value_external(env, argv[0], (void **)&l) != napi_ok || !l) {
+		throw_type(env, "gpio_cdev: not a libgpiod edge handle");
+		return NULL;
+	}
+	if (!l->chip) {
+		throw_errno(env, EBADF, "libgpiod", NULL);
+		return NULL;
+	}
+	if (want_index && (get_u32(env, argv[1], index) || *index >= l->num)) {
+		if (*index >= l->num)
+			napi_throw_range_error(env, NULL, "gpio_cdev: no such line in the handle");
+		return NULL;
+	}
+	return l;
+}
+
+static napi_value lg_fds(napi_env env, napi_callback_info info)
+{
+	struct lg_lines *l = lg_handle(env, info, 0, NULL);
+	napi_value arr;
+	unsigned int i;
+
+	if (!l)
+		return NULL;
+	CHECK(env, napi_create_array_with_length(env, l->num, &arr));
+	for (i = 0; i < l->num; i++)
+		napi_set_element(env, arr, i, u32(env, (uint32_t)l->fds[i]));
+	return arr;
+}
+
+static napi_value lg_read_events(napi_env env, napi_callback_info info)
+{
+	struct lg_line_event ev[16];
+	napi_value arr, obj, v;
+	uint32_t index = 0, count = 0;
+	struct lg_lines *l = lg_handle(env, info, 1, &index);
+
+	if (!l)
+		return NULL;
+	CHECK(env, napi_create_array(env, &arr));
+	for (;;) {
+		int got = lg.event_read_fd_multiple(l->fds[index], ev, 16), i;
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			return throw_errno(env, errno, "gpiod_line_event_read_fd_multiple", NULL);
+		}
+		for (i = 0; i < got; i++) {
+			CHECK(env, napi_create_object(env, &obj));
+			napi_create_bigint_uint64(env, (uint64_t)ev[i].ts.tv_sec * 1000000000ULL + (uint64_t)ev[i].ts.tv_nsec, &v);
+			napi_set_named_property(env, obj, "timestampNs", v);
+			napi_get_boolean(env, ev[i].event_type == LG_EVENT_RISING_EDGE, &v);
+			napi_set_named_property(env, obj, "rising", v);
+			napi_set_named_property(env, obj, "offset", u32(env, l->offsets[index]));
+			napi_set_element(env, arr, count++, obj);
+		}
+	}
+	return arr;
+}
+
+static napi_value lg_get_value(napi_env env, napi_callback_info info)
+{
+	uint32_t index = 0;
+	struct lg_lines *l = lg_handle(env, info, 1, &index);
+	int value;
+
+	if (!l)
+		return NULL;
+	value = lg.get_value(l->lines[index]);
+	if (value < 0)
+		return throw_errno(env, errno, "gpiod_line_get_value", NULL);
+	return u32(env, (uint32_t)value);
+}
+
+static napi_value lg_release(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	struct lg_lines *l;
+
+	if (get_args(env, info, 1, argv))
+		return NULL;
+	if (napi_get_value_external(env, argv[0], (void **)&l) != napi_ok || !l)
+		return throw_type(env, "gpio_cdev: not a libgpiod edge handle");
+	lg_release_all(l);
+	return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports)
 {
 	napi_property_descriptor props[] = {
@@ -542,6 +849,11 @@ static napi_value init(napi_env env, napi_value exports)
 		{ "watch", NULL, watch_fd, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "unwatch", NULL, unwatch_fd, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "close", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "lgRequestEdges", NULL, lg_request_edges, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "lgFds", NULL, lg_fds, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "lgReadEvents", NULL, lg_read_events, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "lgGetValue", NULL, lg_get_value, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "lgRelease", NULL, lg_release, NULL, NULL, NULL, napi_enumerable, NULL },
 	};
 
 	if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok)

@@ -1,8 +1,9 @@
 import * as E from 'fp-ts/Either';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCdevAddon, V2Flag } from '../../src/adapters/gpio/cdev/addon';
+import { ADDON_PATH, loadCdevAddon, V2Flag } from '../../src/adapters/gpio/cdev/addon';
 import { openCdevDriver, requestConfig } from '../../src/adapters/gpio/cdev/driver';
 import type { PinSpec } from '../../src/core/model';
 
@@ -57,8 +58,12 @@ describe('the uAPI v2 driver without a GPIO chip, through the real addon', () =>
   it('builds and loads with npm install (no libgpiod needed)', () => {
     const addon = loadCdevAddon();
     expect(E.isRight(addon) ? Object.keys(addon.right).sort() : addon.left).toEqual(
-      ['chipInfo', 'close', 'getValues', 'lineInfo', 'readEvents', 'request', 'setValues', 'unwatch', 'watch'],
+      ['chipInfo', 'close', 'getValues', 'lgFds', 'lgGetValue', 'lgReadEvents', 'lgRelease', 'lgRequestEdges', 'lineInfo', 'readEvents', 'request', 'setValues', 'unwatch', 'watch'],
     );
+    // libgpiod 1.x's event functions (lg*) are dlopen()ed when first used, never linked.
+    const needed = execFileSync('readelf', ['-d', ADDON_PATH], { encoding: 'utf8' });
+    expect(needed).toContain('(NEEDED)');
+    expect(needed).not.toMatch(/libgpiod/);
   });
 
   it('no chip at all', () => {

@@ -1,8 +1,9 @@
 import * as os from 'node:os';
 import * as E from 'fp-ts/Either';
 import { openSimDriver } from '../../src/adapters/gpio/sim';
-import type { DriverError, SimulatedGpio } from '../../src/adapters/gpio/driver';
-import type { Level, PinSpec } from '../../src/core/model';
+import type { Subscription } from 'rxjs';
+import type { DriverError, KernelEdge, SimulatedGpio } from '../../src/adapters/gpio/driver';
+import type { EdgeMode, Level, PinSpec } from '../../src/core/model';
 import { cleanupAll, Order, track } from '../support/cleanup';
 import { DriverHost } from '../support/driver-host';
 import { GpiodStandin } from '../support/gpiod-standin';
@@ -16,9 +17,17 @@ afterEach(cleanupAll);
 
 type Either<A> = E.Either<DriverError, A>;
 
+/** What a test sees of edges(): each edge (timestamp as a decimal string), then an error or the completion, if any. */
+type EdgeItem = (Omit<KernelEdge, 'timestampNs'> & { timestampNs: string }) | { error: string } | { complete: true };
+
 interface Harness {
   /** Opens the driver; `lines` are the physical levels the lines have before it starts. */
-  open(pins: PinSpec[], lines?: Record<number, Level>): Promise<E.Either<string, { inputs: number[] }>>;
+  open(pins: PinSpec[], lines?: Record<number, Level>): Promise<E.Either<string, { inputs: number[]; edgeInputs: number[] }>>;
+  /** Subscribes to edges(), keeping what it emits until taken. */
+  subscribeEdges(): Promise<void>;
+  /** What edges() emitted since the last take. */
+  takeEdges(): Promise<EdgeItem[]>;
+  unsubscribeEdges(): Promise<void>;
   readInputs(): Promise<Either<Level[]>>;
   read(pin: number): Promise<Either<Level>>;
   write(pin: number, level: Level): Promise<Either<Level>>;
@@ -31,6 +40,8 @@ interface Harness {
 
 const simHarness = (): Harness => {
   let driver: SimulatedGpio | undefined;
+  let sub: Subscription | undefined;
+  let edges: EdgeItem[] = [];
   const d = () => {
     if (driver === undefined) throw new Error('not open');
     return driver;
@@ -39,8 +50,18 @@ const simHarness = (): Harness => {
     open: async (pins, lines = {}) => {
       const opened = openSimDriver(pins, new Map(Object.entries(lines).map(([p, l]) => [Number(p), l])));
       if (E.isRight(opened)) driver = opened.right;
-      return E.map((x: SimulatedGpio) => ({ inputs: [...x.inputs] }))(opened);
+      return E.map((x: SimulatedGpio) => ({ inputs: [...x.inputs], edgeInputs: [...x.edgeInputs] }))(opened);
     },
+    subscribeEdges: async () => {
+      edges = [];
+      sub = d().edges().subscribe({
+        next: (e) => edges.push({ ...e, timestampNs: String(e.timestampNs) }),
+        error: (e: Error) => edges.push({ error: e.message }),
+        complete: () => edges.push({ complete: true }),
+      });
+    },
+    takeEdges: async () => edges.splice(0),
+    unsubscribeEdges: async () => sub?.unsubscribe(),
     readInputs: async () => E.map((l: ReadonlyArray<Level>) => [...l])(d().readInputs()),
     read: async (pin) => d().read(pin),
     write: async (pin, level) => d().write(pin, level),
@@ -73,8 +94,12 @@ const hostedHarness = (makeChip: () => Promise<HostedChip>, kind: 'libgpiod' | '
       chip = c;
       for (const [pin, level] of Object.entries(lines)) c.drive(Number(pin), level);
       host = DriverHost.start(c.env);
-      return h().call('open', { kind, pins, chip: c.chip });
+      // The first call waits for the child's Node to start: 6-10 s under the hardware suite's emulated CPU.
+      return h().call('open', { kind, pins, chip: c.chip }, 30_000);
     },
+    subscribeEdges: async () => void (await h().call('subscribeEdges')),
+    takeEdges: async () => E.getOrElseW(() => [] as EdgeItem[])(await h().call<E.Either<unknown, EdgeItem[]>>('takeEdges')),
+    unsubscribeEdges: async () => void (await h().call('unsubscribeEdges')),
     readInputs: () => h().call('readInputs'),
     read: (pin) => h().call('read', { pin }),
     write: (pin, level) => h().call('write', { pin, level }),
@@ -199,5 +224,90 @@ describe.each(harnesses)('GPIO driver contract: %s', (_name, make) => {
     expect(E.isLeft(await g.readInputs())).toBe(true);
     expect(E.isLeft(await g.read(8))).toBe(true);
     expect(E.isLeft(await g.write(8, 0))).toBe(true);
+  });
+});
+
+const edgeInput = (pin: number, edge: EdgeMode, bias: 'as-is' | 'pull-up' | 'pull-down' = 'as-is', activeLow = false): PinSpec => ({
+  pin, direction: 'input', bias, activeLow, edge,
+});
+
+/** Takes edges() output until `count` items came, then a quiet 150 ms to catch any extra; 5 s at most. */
+const collect = async (g: Harness, count: number): Promise<EdgeItem[]> => {
+  const got: EdgeItem[] = [];
+  for (const deadline = Date.now() + 5000; got.length < count && Date.now() < deadline; ) {
+    got.push(...(await g.takeEdges()));
+    if (got.length < count) await new Promise((r) => setTimeout(r, 20));
+  }
+  await new Promise((r) => setTimeout(r, 150));
+  return [...got, ...(await g.takeEdges())];
+};
+
+const isEdge = (i: EdgeItem): i is Omit<KernelEdge, 'timestampNs'> & { timestampNs: string } => 'pin' in i;
+const pinRising = (items: EdgeItem[]) => items.map((i) => (isEdge(i) ? [i.pin, i.rising] : i));
+
+describe.each(harnesses)('GPIO driver edge contract: %s', (_name, make) => {
+  it('watches edge inputs apart from the polled ones: every edge in order, both directions whatever the edge setting, logical when active-low, stamped on CLOCK_MONOTONIC', async () => {
+    const g = make();
+    const opened = right(await g.open([input(5), edgeInput(6, 'rising'), edgeInput(7, 'both', 'pull-down', true)]));
+    expect(opened).toMatchObject({ inputs: [5], edgeInputs: [6, 7] });
+    await g.subscribeEdges();
+    const before = process.hrtime.bigint();
+    for (let i = 0; i < 3; i++) {
+      await g.drive(6, 1);
+      await g.drive(7, 1);
+      await g.drive(6, 0);
+      await g.drive(7, 0);
+    }
+    const got = await collect(g, 12);
+    const after = process.hrtime.bigint();
+    // 7 is active-low: physically high is inactive, a falling edge.
+    expect(pinRising(got)).toEqual(Array.from({ length: 3 }, () => [[6, true], [7, false], [6, false], [7, true]]).flat());
+    const stamps = got.filter(isEdge).map((e) => BigInt(e.timestampNs));
+    stamps.forEach((t, i) => {
+      expect({ i, inside: t > before && t < after }).toEqual({ i, inside: true });
+      if (i > 0) expect(t >= (stamps[i - 1] as bigint)).toBe(true);
+    });
+    // The polled input is still read by readInputs, the edge inputs are not in it.
+    await g.drive(5, 1);
+    expect(right(await g.readInputs())).toEqual([1]);
+    await g.unsubscribeEdges();
+  });
+
+  it('drops what happened before anyone subscribed, and reads an edge input on request', async () => {
+    const g = make();
+    right(await g.open([edgeInput(6, 'both')]));
+    await g.drive(6, 1);
+    await g.drive(6, 0);
+    await g.drive(6, 1);
+    expect(right(await g.read(6))).toBe(1);
+    await g.subscribeEdges();
+    await g.drive(6, 0);
+    expect(pinRising(await collect(g, 1))).toEqual([[6, false]]);
+    expect(right(await g.read(6))).toBe(0);
+    await g.unsubscribeEdges();
+  });
+
+  it('completes edges() at once when no input watches edges', async () => {
+    const g = make();
+    expect(right(await g.open([input(5), output(8, 0)]))).toMatchObject({ edgeInputs: [] });
+    await g.subscribeEdges();
+    expect(await collect(g, 1)).toEqual([{ complete: true }]);
+  });
+
+  it('stops watching on unsubscribe, and a new subscriber starts afresh', async () => {
+    const g = make();
+    right(await g.open([edgeInput(6, 'falling', 'pull-up')]));
+    await g.subscribeEdges();
+    await g.drive(6, 0);
+    expect(pinRising(await collect(g, 1))).toEqual([[6, false]]);
+    await g.unsubscribeEdges();
+    await g.drive(6, 1);
+    await g.drive(6, 0);
+    expect(await collect(g, 0)).toEqual([]);
+    await g.subscribeEdges();
+    await g.drive(6, 1);
+    expect(pinRising(await collect(g, 1))).toEqual([[6, true]]);
+    await g.unsubscribeEdges();
+    await g.close();
   });
 });

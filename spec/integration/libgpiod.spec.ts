@@ -1,7 +1,12 @@
+import * as E from 'fp-ts/Either';
+import type { Addon } from '../../src/adapters/gpio/libgpiod/addon';
+import { openLibgpiodDriver } from '../../src/adapters/gpio/libgpiod/driver';
+import type { PinSpec } from '../../src/core/model';
 import { TestClient } from '../support/client';
+import { DriverHost } from '../support/driver-host';
 import { cleanupAll, Order, track } from '../support/cleanup';
 import { read, request } from '../support/config';
-import { GpiodStandin, type StandinChipSpec } from '../support/gpiod-standin';
+import { GpiodStandin, parseDrive, type StandinChipSpec } from '../support/gpiod-standin';
 import { freePort } from '../support/ports';
 import { Service } from '../support/service';
 import { constants } from 'node:os';
@@ -173,5 +178,97 @@ describe('the service choosing and configuring lines from its config file', () =
     const simulated = await Service.start(config(await freePort(), { driver: 'auto' }), { env: without.env() });
     expect(await simulated.ready()).toMatchObject({ driver: 'sim' });
     expect(simulated.logs.find((l) => l['level'] === 'warn' && String(l['msg']).includes('using the simulated chip'))).toBeDefined();
+  });
+});
+
+// The libgpiod driver's edges() in a child process (spec/support/driver-host.ts):
+// node-libgpiod for the polled lines, libgpiod 1.6's event API through our
+// addon for the edge lines, all over the stand-in libgpiod.so.2.
+describe('edge events on the libgpiod driver', () => {
+  type Item = { pin: number; rising: boolean; timestampNs: string } | { error: string } | { complete: true };
+  const edge = (pin: number, bias: 'as-is' | 'pull-up' | 'pull-down' = 'as-is'): PinSpec => ({ pin, direction: 'input', bias, activeLow: false, edge: 'both' });
+  const open = async (pins: PinSpec[], chips: StandinChipSpec[] = [PI4], before: (s: GpiodStandin) => void = () => undefined) => {
+    await GpiodStandin.build();
+    const standin = await GpiodStandin.create(chips);
+    track(standin, Order.Broker, () => standin.dispose());
+    before(standin);
+    const host = DriverHost.start(standin.env());
+    const opened = await host.call<E.Either<string, { inputs: number[]; edgeInputs: number[] }>>('open', { kind: 'libgpiod', pins, chip: 'auto' });
+    return { standin, host, opened };
+  };
+  const take = async (host: DriverHost, count: number): Promise<Item[]> => {
+    const got: Item[] = [];
+    for (const deadline = Date.now() + 5000; got.length < count && Date.now() < deadline; ) {
+      got.push(...E.getOrElseW(() => [] as Item[])(await host.call<E.Either<unknown, Item[]>>('takeEdges')));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 150));
+    return [...got, ...E.getOrElseW(() => [] as Item[])(await host.call<E.Either<unknown, Item[]>>('takeEdges'))];
+  };
+  const dirs = (items: Item[]) => items.map((i) => ('pin' in i ? (i.rising ? 'R' : 'F') : JSON.stringify(i))).join('');
+
+  it('a burst beyond the 16-event queue of uAPI v1: the first 16 edges arrive, the rest are lost, and the next edge repeats the last direction', async () => {
+    const { standin, host, opened } = await open([edge(7, 'pull-down')]);
+    expect(opened).toMatchObject({ _tag: 'Right', right: { inputs: [], edgeInputs: [7] } });
+    await host.call('subscribeEdges');
+    // 41 changes (R F ... R) while the driver's event loop is blocked: it cannot drain meanwhile.
+    const burst = parseDrive(E.getOrElseW((e) => { throw new Error(String(e)); })(await host.call<E.Either<unknown, string>>('runBlocking', standin.driveCommand('gpiochip0', 7, 1, 41))));
+    expect(burst).toMatchObject({ edges: 41, queued: 16, dropped: 25 });
+    standin.setLevel('gpiochip0', 7, 0);
+    const got = await take(host, 17);
+    expect(dirs(got)).toBe(`${'RF'.repeat(8)}F`);
+    // The kept edges are the burst's first 16: the first is stamped when it began.
+    expect(BigInt((got[0] as { timestampNs: string }).timestampNs)).toBe(burst.firstNs);
+    expect(standin.line('gpiochip0', 7)).toMatchObject({ queued: 17, dropped: 25, level: 0 });
+  });
+
+  it('merges the lines of one wake-up in timestamp order, though each line has its own queue', async () => {
+    const { standin, host } = await open([edge(6), edge(7)]);
+    await host.call('subscribeEdges');
+    const steps: Array<[number, 0 | 1]> = [[6, 1], [7, 1], [6, 0], [7, 0], [7, 1], [6, 1]];
+    const script = steps.map(([pin, level]) => {
+      const c = standin.driveCommand('gpiochip0', pin, level);
+      return [c.file, ...c.args].map((a) => `'${a}'`).join(' ');
+    }).join(' && ');
+    // All six while the driver's loop is blocked: one wake-up finds both lines' queues full of edges.
+    await host.call('runBlocking', { file: 'sh', args: ['-c', script], env: standin.driveCommand('gpiochip0', 6, 1).env });
+    const got = await take(host, 6);
+    expect(got.map((i) => ('pin' in i ? `${i.pin}${i.rising ? 'R' : 'F'}` : JSON.stringify(i)))).toEqual(['6R', '7R', '6F', '7F', '7R', '6R']);
+  });
+
+  it('holds each edge line in a request of its own under rpi-gpio-connector, and releases every line on close', async () => {
+    const { standin, host, opened } = await open([{ pin: 5, direction: 'input', bias: 'as-is', activeLow: false }, edge(6), edge(7, 'pull-up'), { pin: 8, direction: 'output', initial: 0, activeLow: false }]);
+    expect(opened).toMatchObject({ _tag: 'Right', right: { inputs: [5], edgeInputs: [6, 7] } });
+    const line = (n: number) => standin.line('gpiochip0', n);
+    for (const n of [6, 7]) expect(line(n)).toMatchObject({ requested: true, ownerAlive: true, consumer: 'rpi-gpio-connector', events: 'both', direction: 'input' });
+    expect(line(7)).toMatchObject({ level: 1, flags: expect.objectContaining({ biasPullUp: true }) });
+    expect(line(6).handle).not.toBe(line(7).handle);
+    expect(line(5)).toMatchObject({ requested: true, events: 'none' });
+    await host.call('subscribeEdges');
+    standin.setLevel('gpiochip0', 6, 1);
+    expect(dirs(await take(host, 1))).toBe('R');
+    expect(await host.call('read', { pin: 7 })).toEqual({ _tag: 'Right', right: 1 });
+    await host.call('unsubscribeEdges');
+    await host.call('close');
+    for (const n of [5, 6, 7, 8]) expect({ n, requested: line(n).requested }).toEqual({ n, requested: false });
+    expect(standin.events().filter((e) => /^release chip=gpiochip0 offset=[67] /.test(e))).toHaveLength(2);
+    expect(await host.call('read', { pin: 6 })).toMatchObject({ _tag: 'Left' });
+  });
+
+  it('stops at start-up on an edge line held by another program, naming it, and releases what it had requested', async () => {
+    const { standin, opened } = await open([{ pin: 5, direction: 'input', bias: 'as-is', activeLow: false }, edge(6), edge(7)], [PI4], (s) => s.hold('gpiochip0', 7, 'pigpiod'));
+    expect(opened).toEqual({ _tag: 'Left', left: expect.stringContaining('GPIO 7 on gpiochip0 is busy: it is held by "pigpiod"') });
+    expect(standin.lines('gpiochip0').filter((l) => l.consumer === 'rpi-gpio-connector')).toEqual([]);
+  });
+
+  it('says the kernel refused the bias of an edge line on a kernel before 5.5', async () => {
+    const { opened } = await open([edge(6, 'pull-up')], [{ ...PI4, bias: false }]);
+    expect(opened).toEqual({ _tag: 'Left', left: expect.stringMatching(/GPIO 6 on gpiochip0: the kernel refused the pull-up\/pull-down bias/) });
+  });
+
+  it('without our addon, refuses edge inputs before touching a line and says how to fix it', () => {
+    const notBuilt = () => E.left('the GPIO character-device addon is not built (Cannot find module): install a C compiler (apt-get install build-essential) and run npm install again');
+    const opened = openLibgpiodDriver([edge(6), edge(9)], 'auto', () => E.right({} as Addon), notBuilt);
+    expect(opened).toEqual(E.left(expect.stringMatching(/^edge events through libgpiod are read by our addon, and the GPIO character-device addon is not built .*build-essential.*npm install again, or set edge: none for GPIO 6, 9$/)));
   });
 });

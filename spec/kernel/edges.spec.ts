@@ -2,9 +2,12 @@ import * as E from 'fp-ts/Either';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { loadCdevAddon } from '../../src/adapters/gpio/cdev/addon';
 import { watchEdges } from '../../src/adapters/gpio/cdev/edges';
+import { openLibgpiodDriver } from '../../src/adapters/gpio/libgpiod/driver';
+import type { KernelEdge as PortEdge } from '../../src/core/driver';
+import type { PinSpec } from '../../src/core/model';
 import { type EdgeOutput, edgesToLevels, type KernelEdge } from '../../src/streams/edges';
 import { cleanupAll, Order, track } from '../support/cleanup';
-import { gpioSimUnavailable, KernelGpioSim } from '../support/gpio-sim';
+import { gpioSimUnavailable, hardwareDrivers, KernelGpioSim } from '../support/gpio-sim';
 
 // The kernel's edge events through our uAPI v2 addon, on gpio-sim (every
 // change of a line's pull raises a real edge interrupt): every edge, in
@@ -85,5 +88,77 @@ describe(`edge events from the kernel through the uAPI v2 addon (Linux ${require
     expect(gaps[0]).toMatchObject({ _tag: 'Gap', missed: 200 - kept });
     // What is kept ends where the line is: low.
     expect(levels[levels.length - 1]).toMatchObject({ pin: 7, level: 0 });
+  });
+});
+
+// The libgpiod driver's edges() on the same kernel: node-libgpiod and the
+// system's libgpiod 1.6.3 for the chip, libgpiod's own event API through our
+// addon for the edge lines (uAPI v1: a request, an fd and a 16-event queue per line).
+const libgpiodLoads = hardwareDrivers().includes('libgpiod');
+if (!libgpiodLoads) console.log('spec/kernel/edges: node-libgpiod does not load here (libgpiod 2?): the libgpiod driver edge tests are not run');
+(libgpiodLoads ? describe : describe.skip)(`edge events from the kernel through the libgpiod driver (uAPI v1, Linux ${require('node:os').release()})`, () => {
+  const edge = (pin: number, activeLow = false): PinSpec => ({ pin, direction: 'input', bias: 'pull-down', activeLow, edge: 'both' });
+  const open = (chip: KernelGpioSim, pins: PinSpec[]) => {
+    const opened = openLibgpiodDriver(pins, chip.label);
+    if (E.isLeft(opened)) throw new Error(opened.left);
+    track(opened.right, Order.Client, async () => opened.right.close());
+    return opened.right;
+  };
+  const quiet = async (received: unknown[]) => {
+    for (let still = 0, seen = -1; still < 10; seen = received.length) {
+      await new Promise((r) => setTimeout(r, 100));
+      still = received.length === seen && received.length > 0 ? still + 1 : 0;
+    }
+  };
+
+  it('delivers every edge of two lines in order with timestamps, reads their levels, and releases them on close', async () => {
+    const chip = newChip();
+    const driver = open(chip, [edge(3), edge(4, true)]);
+    expect(driver.edgeInputs).toEqual([3, 4]);
+    expect(addon.lineInfo(`/dev/${chip.chipName}`, 3).consumer).toBe('rpi-gpio-connector');
+    const got = firstValueFrom(driver.edges().pipe(take(20), toArray()));
+    const before = process.hrtime.bigint();
+    for (let i = 0; i < 5; i++) {
+      chip.drive(3, 1);
+      chip.drive(4, 1);
+      chip.drive(3, 0);
+      chip.drive(4, 0);
+      // Each line's queue holds 16: let the event loop drain between rounds.
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const events = await got;
+    const after = process.hrtime.bigint();
+    expect(events.map((e) => [e.pin, e.rising])).toEqual(Array.from({ length: 5 }, () => [[3, true], [4, false], [3, false], [4, true]]).flat());
+    expect(events.every((e) => e.seqno === undefined)).toBe(true);
+    for (let i = 0; i < events.length; i++) {
+      const t = (events[i] as PortEdge).timestampNs;
+      expect(t > before && t < after).toBe(true);
+      if (i > 0) expect(t >= (events[i - 1] as PortEdge).timestampNs).toBe(true);
+    }
+    chip.drive(3, 1);
+    expect(driver.read(3)).toEqual(E.right(1));
+    expect(driver.read(4)).toEqual(E.right(1)); // active-low, physically low
+    driver.close();
+    expect(addon.lineInfo(`/dev/${chip.chipName}`, 3).consumer).toBe('');
+    expect(addon.lineInfo(`/dev/${chip.chipName}`, 4).consumer).toBe('');
+  });
+
+  it('a burst beyond the 16-event queue: edges are lost, and the next edge repeats the last direction delivered', async () => {
+    const chip = newChip();
+    const driver = open(chip, [edge(7)]);
+    const received: PortEdge[] = [];
+    const sub = driver.edges().subscribe((e) => received.push(e));
+    track(sub, Order.Client, async () => sub.unsubscribe());
+    // 41 changes (ending high) while the event loop is busy here: the kernel keeps 16 and drops the rest.
+    for (let i = 0; i < 41; i++) chip.drive(7, i % 2 === 0 ? 1 : 0);
+    await quiet(received);
+    const burst = received.length;
+    expect(burst).toBeGreaterThan(0);
+    expect(burst).toBeLessThan(41);
+    chip.drive(7, 0);
+    await quiet(received);
+    expect(received).toHaveLength(burst + 1);
+    // v1 has no sequence numbers: the loss shows as two falling edges in a row.
+    expect(received.slice(-2).map((e) => e.rising)).toEqual([false, false]);
   });
 });

@@ -4,7 +4,7 @@
  * Debian's library and sees the chips of a state file that this class reads
  * and changes. Layout and emulated semantics: gpiod-standin/README.md.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -42,8 +42,13 @@ export interface StandinLine {
   ownerPid: number;
   /** Whether ownerPid is alive: the kernel's "held" is `requested && ownerAlive`. */
   ownerAlive: boolean;
-  /** Direction of the last request ('none' before any). */
+  /** Direction of the last request ('none' before any; an event request is an input). */
   direction: 'input' | 'output' | 'as-is' | 'none';
+  /** Which edges the last request asked events for ('none': a request for values). */
+  events: 'none' | 'rising' | 'falling' | 'both';
+  /** Events the last event request's queue took, and those it dropped because it was full (16). */
+  queued: number;
+  dropped: number;
   /** The kernel's direction: output since the last output request, input since an input request. */
   output: boolean;
   /** Flags of the last request. */
@@ -63,7 +68,7 @@ export interface StandinLine {
 
 // ---- state file layout (keep in sync with gpiod-standin/libgpiod.c) ----
 const MAGIC = 'GPIOSTD1';
-const VERSION = 1;
+const VERSION = 2;
 const HEADER_SIZE = 64;
 const MAX_LINES = 64;
 const LINE_SIZE = 128;
@@ -75,7 +80,7 @@ const Header = { chips: 12, chipSize: 16, lineSize: 20, bulkCalls: 24, bulkLines
 const Chip = { name: 0, label: 32, lines: 64, denied: 68, bias: 69 } as const;
 const Line = {
   level: 0, requested: 1, reqType: 2, isOut: 3, defaultValue: 4, pull: 5, flags: 8, ownerPid: 12, handle: 16,
-  requests: 20, releases: 24, fault: 28, reads: 32, writes: 40, name: 48, consumer: 80,
+  requests: 20, releases: 24, fault: 28, reads: 32, writes: 40, name: 48, consumer: 80, evQueued: 112, evDropped: 116,
 } as const;
 
 /** GPIOD_LINE_REQUEST_FLAG_* of libgpiod 1.6. */
@@ -83,15 +88,30 @@ export const RequestFlag = {
   OPEN_DRAIN: 1, OPEN_SOURCE: 2, ACTIVE_LOW: 4, BIAS_DISABLE: 8, BIAS_PULL_DOWN: 16, BIAS_PULL_UP: 32,
 } as const;
 
-const DIRECTIONS = ['none', 'as-is', 'input', 'output'] as const;
+/** GPIOD_LINE_REQUEST_* of libgpiod 1.6, by value: direction, and the edges of an event request. */
+const DIRECTIONS = ['none', 'as-is', 'input', 'output', 'input', 'input', 'input'] as const;
+const EVENTS = ['none', 'none', 'none', 'none', 'falling', 'rising', 'both'] as const;
+
+/** What the drive tool did: level changes, events queued and dropped, CLOCK_MONOTONIC ns of the first and last change. */
+export interface DriveResult {
+  edges: number;
+  queued: number;
+  dropped: number;
+  firstNs: bigint;
+  lastNs: bigint;
+}
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SOURCE = path.join(__dirname, 'gpiod-standin', 'libgpiod.c');
+const TOOL_SOURCE = path.join(__dirname, 'gpiod-standin', 'drive.c');
+/** The drive tool's file name in the build directory. */
+const TOOL = 'gpiod-standin-drive';
 const BUILD_ROOT = path.join(ROOT, '.tmp', 'gpiod-standin');
 const CFLAGS = [
   '-std=gnu11', '-shared', '-fPIC', '-O2', '-g', '-fvisibility=hidden',
   '-Wall', '-Wextra', '-Werror', '-Wl,-soname,libgpiod.so.2', '-Wl,-z,defs',
 ];
+const TOOL_CFLAGS = ['-std=gnu11', '-O2', '-g', '-Wall', '-Wextra', '-Werror'];
 
 let built: Promise<string> | undefined;
 
@@ -107,7 +127,11 @@ function run(file: string, args: string[]): Promise<{ stdout: string; stderr: st
 async function compile(): Promise<string> {
   const cc = process.env.CC || 'cc';
   const source = await fs.promises.readFile(SOURCE);
-  const key = createHash('sha256').update(cc).update('\0').update(CFLAGS.join(' ')).update('\0').update(source).digest('hex');
+  const toolSource = await fs.promises.readFile(TOOL_SOURCE);
+  const key = createHash('sha256')
+    .update(cc).update('\0').update(CFLAGS.join(' ')).update('\0').update(TOOL_CFLAGS.join(' ')).update('\0')
+    .update(source).update('\0').update(toolSource)
+    .digest('hex');
   const dir = path.join(BUILD_ROOT, key.slice(0, 16));
   const lib = path.join(dir, 'libgpiod.so.2');
   if (fs.existsSync(lib)) return dir;
@@ -115,8 +139,10 @@ async function compile(): Promise<string> {
   await fs.promises.mkdir(dir, { recursive: true });
   // Build beside the target and rename: parallel jest workers may race here.
   const tmp = path.join(dir, `.build-${process.pid}-${randomBytes(4).toString('hex')}.so`);
+  const tmpTool = `${tmp}.tool`;
   try {
     await run(cc, [...CFLAGS, '-o', tmp, SOURCE]);
+    await run(cc, [...TOOL_CFLAGS, '-o', tmpTool, TOOL_SOURCE]);
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string };
     if (err.code === 'ENOENT') {
@@ -128,6 +154,8 @@ async function compile(): Promise<string> {
     const hint = fs.existsSync('/usr/include/gpiod.h') ? '' : ' (/usr/include/gpiod.h is missing: apt-get install libgpiod-dev)';
     throw new Error(`gpiod-standin: "${cc}" failed to build ${SOURCE}${hint}:\n${err.stderr ?? err.message}`);
   }
+  // The library last: its presence means both are built.
+  await fs.promises.rename(tmpTool, path.join(dir, TOOL));
   await fs.promises.rename(tmp, lib);
   return dir;
 }
@@ -240,7 +268,10 @@ export class GpiodStandin {
       consumer: cString(buf, Line.consumer),
       ownerPid,
       ownerAlive: pidAlive(ownerPid),
-      direction: DIRECTIONS[buf[Line.reqType]!] ?? 'input', // event requests are refused
+      direction: DIRECTIONS[buf[Line.reqType]!] ?? 'input',
+      events: EVENTS[buf[Line.reqType]!] ?? 'none',
+      queued: buf.readUInt32LE(Line.evQueued),
+      dropped: buf.readUInt32LE(Line.evDropped),
       output: buf[Line.isOut] !== 0,
       flags: {
         activeLow: (flags & RequestFlag.ACTIVE_LOW) !== 0,
@@ -272,11 +303,43 @@ export class GpiodStandin {
    */
   setLevel(chip: string, offset: number, level: 0 | 1): void {
     const at = this.lineAt(chip, offset);
-    const byte = Buffer.from([level ? 1 : 0]);
-    fs.writeSync(this.fd, byte, 0, 1, at + Line.pull);
     const state = Buffer.alloc(4);
     fs.readSync(this.fd, state, 0, 4, at);
+    // A line with an event request: the C drive tool stamps and queues the edge (see README.md, "Edge events").
+    if (state[Line.requested] !== 0 && (state[Line.reqType] ?? 0) >= 4) {
+      this.drive(chip, offset, level);
+      return;
+    }
+    const byte = Buffer.from([level ? 1 : 0]);
+    fs.writeSync(this.fd, byte, 0, 1, at + Line.pull);
     if (!(state[Line.requested] !== 0 && state[Line.isOut] !== 0)) fs.writeSync(this.fd, byte, 0, 1, at + Line.level);
+  }
+
+  /**
+   * Pulls a line `count` times, starting at `level` and alternating,
+   * `intervalUs` apart (0: as fast as the stand-in can), through the C drive
+   * tool: each change of an undriven line's level is an edge, stamped and
+   * queued (or dropped, the queue full) for the line's event request.
+   */
+  drive(chip: string, offset: number, level: 0 | 1, count = 1, intervalUs = 0): DriveResult {
+    const { file, args, env } = this.driveCommand(chip, offset, level, count, intervalUs);
+    return parseDrive(execFileSync(file, args, { env: { ...process.env, ...env }, encoding: 'utf8' }));
+  }
+
+  /** `pulses` pulses away from the line's level and back (2 × pulses edges), as fast as the stand-in can. */
+  burst(chip: string, offset: number, pulses: number, intervalUs = 0): DriveResult {
+    const from = this.line(chip, offset).level;
+    return this.drive(chip, offset, from === 1 ? 0 : 1, 2 * pulses, intervalUs);
+  }
+
+  /** The drive tool's command line, to run it from another process (one whose event loop it should block, say). */
+  driveCommand(chip: string, offset: number, level: 0 | 1, count = 1, intervalUs = 0): { file: string; args: string[]; env: Record<string, string> } {
+    this.lineAt(chip, offset);
+    return {
+      file: path.join(this.libDir, TOOL),
+      args: [chip, String(offset), String(level), String(count), String(intervalUs)],
+      env: { GPIOD_STANDIN_STATE: this.stateFile },
+    };
   }
 
   /**
@@ -354,6 +417,12 @@ export class GpiodStandin {
     }
     return HEADER_SIZE + spec.index * CHIP_SIZE + CHIP_HEADER_SIZE + offset * LINE_SIZE;
   }
+}
+
+/** The drive tool's JSON line. */
+export function parseDrive(stdout: string): DriveResult {
+  const r = JSON.parse(stdout) as { edges: number; queued: number; dropped: number; firstNs: string; lastNs: string };
+  return { ...r, firstNs: BigInt(r.firstNs), lastNs: BigInt(r.lastNs) };
 }
 
 export interface StandinRun {

@@ -16,10 +16,12 @@
  */
 #define _GNU_SOURCE
 #include <gpiod.h>
+#include <linux/gpio.h>
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,8 +29,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---------------------------------------------------------------------- */
@@ -36,7 +40,7 @@
 /* ---------------------------------------------------------------------- */
 
 #define ST_MAGIC	"GPIOSTD1"
-#define ST_VERSION	1
+#define ST_VERSION	2
 #define ST_MAX_LINES	64	/* = GPIOD_LINE_BULK_MAX_LINES = GPIOHANDLES_MAX */
 #define ST_NAME_LEN	32	/* the kernel's name/label/consumer buffers */
 
@@ -56,7 +60,7 @@ struct st_header {
 struct st_line {
 	uint8_t level;		/* physical level, 0 or 1 */
 	uint8_t requested;	/* 1 from a request until its release */
-	uint8_t req_type;	/* GPIOD_LINE_REQUEST_DIRECTION_* of the last request, 0 = none */
+	uint8_t req_type;	/* GPIOD_LINE_REQUEST_{DIRECTION,EVENT}_* of the last request, 0 = none */
 	uint8_t is_out;		/* the kernel's direction: 1 = output */
 	uint8_t default_value;	/* logical default of the last output request */
 	uint8_t pull;		/* the level when nothing drives the line: set from
@@ -72,7 +76,9 @@ struct st_line {
 	uint64_t writes;	/* times the kernel set this line's value */
 	char name[ST_NAME_LEN];
 	char consumer[ST_NAME_LEN];	/* cleared on a clean release */
-	uint8_t reserved2[16];
+	uint32_t ev_queued;	/* events put in the event request's queue (reset by a request) */
+	uint32_t ev_dropped;	/* events dropped because that queue was full (reset by a request) */
+	uint8_t reserved2[8];
 };
 
 struct st_chip {
@@ -89,6 +95,7 @@ _Static_assert(sizeof(struct st_header) == 64, "header layout");
 _Static_assert(sizeof(struct st_line) == 128, "line record layout");
 _Static_assert(offsetof(struct st_line, reads) == 32, "line record layout");
 _Static_assert(offsetof(struct st_line, name) == 48, "line record layout");
+_Static_assert(offsetof(struct st_line, ev_queued) == 112, "line record layout");
 _Static_assert(offsetof(struct st_chip, lines) == 128, "chip record layout");
 
 /* libgpiod request flags the kernel understands; libgpiod drops other bits. */
@@ -271,7 +278,7 @@ static void state_unmap(struct state *st)
 /* Library objects.                                                        */
 /* ---------------------------------------------------------------------- */
 
-enum { LINE_FREE = 0, LINE_REQUESTED_VALUES };
+enum { LINE_FREE = 0, LINE_REQUESTED_VALUES, LINE_REQUESTED_EVENTS };
 
 #define LINE_ALIVE	0x454e494cu	/* "LINE" */
 #define LINE_DEAD	0x44414544u	/* "DEAD" */
@@ -286,10 +293,30 @@ struct handle {
 	uint32_t id;
 	unsigned int refcount;
 	struct gpiod_chip *chip;
+	int type;		/* GPIOD_LINE_REQUEST_* */
 	int flags;
 	unsigned int num_lines;
 	unsigned int offsets[ST_MAX_LINES];
+	int event_fd;		/* an event request (one line): its FIFO, read end; else -1 */
 };
+
+static bool request_is_events(int type)
+{
+	return type == GPIOD_LINE_REQUEST_EVENT_FALLING_EDGE ||
+	       type == GPIOD_LINE_REQUEST_EVENT_RISING_EDGE ||
+	       type == GPIOD_LINE_REQUEST_EVENT_BOTH_EDGES;
+}
+
+/* The FIFO that carries one line's events: <state>.events.<chip>.<offset>. */
+static int event_fifo_path(char *buf, size_t size, const char *state_path,
+			   const char *chip_name, unsigned int offset)
+{
+	if (snprintf(buf, size, "%s.events.%s.%u", state_path, chip_name, offset) >= (int)size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
 
 struct gpiod_line {
 	uint32_t magic;		/* LINE_DEAD once its chip is closed */
@@ -839,7 +866,8 @@ bool gpiod_line_needs_update(struct gpiod_line *line GPIOD_UNUSED)
 /* This process's view, as 1.6: not the kernel's (see gpiod_line_is_used). */
 bool gpiod_line_is_requested(struct gpiod_line *line)
 {
-	return line_alive(line, __func__) && line->state == LINE_REQUESTED_VALUES;
+	return line_alive(line, __func__) &&
+	       (line->state == LINE_REQUESTED_VALUES || line->state == LINE_REQUESTED_EVENTS);
 }
 
 bool gpiod_line_is_free(struct gpiod_line *line)
@@ -893,9 +921,18 @@ static bool bulk_all_in(struct gpiod_line_bulk *bulk, int state, int err)
 	return true;
 }
 
+/* As 1.6: requested for values or for events, else EPERM. */
 static bool bulk_all_requested(struct gpiod_line_bulk *bulk)
 {
-	return bulk_all_in(bulk, LINE_REQUESTED_VALUES, EPERM);
+	unsigned int i;
+
+	for (i = 0; i < bulk->num_lines; i++) {
+		if (bulk->lines[i]->state == LINE_FREE) {
+			errno = EPERM;
+			return false;
+		}
+	}
+	return true;
 }
 
 static bool bulk_all_free(struct gpiod_line_bulk *bulk)
@@ -914,15 +951,24 @@ static const char *type_name(int type)
 		return "as-is";
 	case GPIOD_LINE_REQUEST_DIRECTION_INPUT:
 		return "input";
+	case GPIOD_LINE_REQUEST_EVENT_RISING_EDGE:
+		return "rising-edge";
+	case GPIOD_LINE_REQUEST_EVENT_FALLING_EDGE:
+		return "falling-edge";
+	case GPIOD_LINE_REQUEST_EVENT_BOTH_EDGES:
+		return "both-edges";
 	default:
 		return "output";
 	}
 }
 
-/* linehandle_validate_flags() of Linux 5.5+, or of older kernels. */
+/*
+ * linehandle_validate_flags() of Linux 5.5+, or of older kernels. An event
+ * request (lineevent_create) is an input, and drive flags make it EINVAL.
+ */
 static bool kernel_flags_valid(const struct gpiod_chip *chip, int type, int flags)
 {
-	bool in = type == GPIOD_LINE_REQUEST_DIRECTION_INPUT;
+	bool in = type == GPIOD_LINE_REQUEST_DIRECTION_INPUT || request_is_events(type);
 	bool out = type == GPIOD_LINE_REQUEST_DIRECTION_OUTPUT;
 	int bias = flags & BIAS_FLAGS;
 
@@ -971,7 +1017,9 @@ static struct handle *kernel_request(struct gpiod_line_bulk *bulk,
 	if (!h)
 		return NULL;
 	h->chip = chip;
+	h->type = type;
 	h->flags = flags;
+	h->event_fd = -1;
 	h->num_lines = bulk->num_lines;
 	for (i = 0; i < bulk->num_lines; i++)
 		h->offsets[i] = bulk->lines[i]->offset;
@@ -988,6 +1036,28 @@ static struct handle *kernel_request(struct gpiod_line_bulk *bulk,
 			flock(chip->st.fd, LOCK_UN);
 			free(h);
 			errno = EBUSY;
+			return NULL;
+		}
+	}
+
+	/*
+	 * An event request (always one line) gets the read end of a fresh FIFO:
+	 * whoever changes the line's level writes its events there (see
+	 * standin_drive), so the fd is readable, pollable and read as the
+	 * kernel's lineevent fd is. O_RDWR: opening does not wait for a writer,
+	 * and reads block (or EAGAIN) rather than see an end of file.
+	 */
+	if (request_is_events(type)) {
+		char path[4096];
+
+		if (event_fifo_path(path, sizeof(path), chip->st.path, chip->name, h->offsets[0]) < 0 ||
+		    (unlink(path) < 0 && errno != ENOENT) || mkfifo(path, 0600) < 0 ||
+		    (h->event_fd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
+			int saved = errno;
+
+			flock(chip->st.fd, LOCK_UN);
+			free(h);
+			errno = saved;
 			return NULL;
 		}
 	}
@@ -1014,8 +1084,12 @@ static struct handle *kernel_request(struct gpiod_line_bulk *bulk,
 			rec->is_out = 1;
 			__atomic_store_n(&rec->level, rec->default_value ^ active_low,
 					 __ATOMIC_RELAXED);
-		} else if (type == GPIOD_LINE_REQUEST_DIRECTION_INPUT) {
-			rec->is_out = 0;
+		} else if (type != GPIOD_LINE_REQUEST_DIRECTION_AS_IS) {
+			rec->is_out = 0;	/* input, or events */
+		}
+		if (request_is_events(type)) {
+			rec->ev_queued = 0;
+			rec->ev_dropped = 0;
 		}
 		rec->requests++;
 		/* Last, so a reader that sees "requested" sees the rest too. */
@@ -1049,6 +1123,17 @@ static void kernel_release(struct handle *h)
 	pid_t pid = getpid();
 
 	flock(chip->st.fd, LOCK_EX);
+	/* Closing the only read end frees the FIFO's pipe: its queue is gone. */
+	if (h->event_fd >= 0) {
+		char path[4096];
+
+		close(h->event_fd);
+		h->event_fd = -1;
+		rec = handle_rec(h, 0);
+		if (rec->handle == h->id && rec->owner_pid == pid &&
+		    event_fifo_path(path, sizeof(path), chip->st.path, chip->name, h->offsets[0]) == 0)
+			unlink(path);
+	}
 	for (i = 0; i < h->num_lines; i++) {
 		rec = handle_rec(h, i);
 		/* Skip a line a test took over with hold() meanwhile. */
@@ -1077,13 +1162,6 @@ static bool request_is_direction(int type)
 	       type == GPIOD_LINE_REQUEST_DIRECTION_OUTPUT;
 }
 
-static bool request_is_events(int type)
-{
-	return type == GPIOD_LINE_REQUEST_EVENT_FALLING_EDGE ||
-	       type == GPIOD_LINE_REQUEST_EVENT_RISING_EDGE ||
-	       type == GPIOD_LINE_REQUEST_EVENT_BOTH_EDGES;
-}
-
 int gpiod_line_request_bulk(struct gpiod_line_bulk *bulk,
 			    const struct gpiod_line_request_config *config,
 			    const int *default_vals)
@@ -1094,9 +1172,30 @@ int gpiod_line_request_bulk(struct gpiod_line_bulk *bulk,
 	if (!bulk_usable(bulk, __func__) || !bulk_same_chip(bulk) || !bulk_all_free(bulk))
 		return -1;
 
+	/*
+	 * As 1.6's line_request_events(): one kernel event request per line,
+	 * each with its own fd; a failure releases the lines requested before.
+	 */
 	if (request_is_events(config->request_type)) {
-		errno = ENOTSUP;	/* edge events are not emulated */
-		return -1;
+		struct gpiod_line_bulk one;
+		int saved;
+
+		for (i = 0; i < bulk->num_lines; i++) {
+			gpiod_line_bulk_init(&one);
+			gpiod_line_bulk_add(&one, bulk->lines[i]);
+			h = kernel_request(&one, config, NULL);
+			if (!h) {
+				saved = errno;
+				while (i-- > 0)
+					line_release(bulk->lines[i]);
+				errno = saved;
+				return -1;
+			}
+			bulk->lines[i]->state = LINE_REQUESTED_EVENTS;
+			bulk->lines[i]->handle = h;
+			h->refcount = 1;
+		}
+		return 0;
 	}
 	if (!request_is_direction(config->request_type)) {
 		errno = EINVAL;
@@ -1332,6 +1431,23 @@ static int read_values(struct gpiod_line_bulk *bulk, int *values, const char *fn
 	if (!bulk_usable(bulk, fn) || !bulk_same_chip(bulk) || !bulk_all_requested(bulk))
 		return -1;
 
+	/*
+	 * As 1.6: lines requested for events are read one by one, each through
+	 * its own fd (a line handle's fd among them gives its first line).
+	 */
+	if (bulk->lines[0]->state == LINE_REQUESTED_EVENTS) {
+		for (i = 0; i < bulk->num_lines; i++) {
+			h = bulk->lines[i]->handle;
+			if (handle_faulted(h))
+				return -1;
+			rec = handle_rec(h, 0);
+			values[i] = (__atomic_load_n(&rec->level, __ATOMIC_RELAXED) & 1) ^
+				    !!(h->flags & GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW);
+			__atomic_fetch_add(&rec->reads, 1, __ATOMIC_RELAXED);
+		}
+		return 0;
+	}
+
 	/* The kernel reads every line of the handle, in handle order. */
 	h = bulk->lines[0]->handle;
 	if (handle_faulted(h))
@@ -1387,6 +1503,11 @@ static int write_values(struct gpiod_line_bulk *bulk, const int *values, const c
 
 	h = bulk->lines[0]->handle;
 	chip = h->chip;
+	/* A lineevent fd answers only GPIOHANDLE_GET_LINE_VALUES_IOCTL. */
+	if (h->event_fd >= 0) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (handle_faulted(h))
 		return -1;
 	/* The kernel checks only the handle's first line for output. */
@@ -1421,6 +1542,262 @@ int gpiod_line_set_value(struct gpiod_line *line, int value)
 	gpiod_line_bulk_init(&bulk);
 	gpiod_line_bulk_add(&bulk, line);
 	return write_values(&bulk, &value, __func__);
+}
+
+
+/* ---------------------------------------------------------------------- */
+/* Line events: as 1.6, over the FIFO each event request holds.            */
+/* ---------------------------------------------------------------------- */
+
+/* A line handle has no events: its fd is never readable here (-1 for ppoll). */
+static int line_poll_fd(struct gpiod_line *line)
+{
+	return line->handle ? line->handle->event_fd : -1;
+}
+
+int gpiod_line_event_wait_bulk(struct gpiod_line_bulk *bulk, const struct timespec *timeout,
+			       struct gpiod_line_bulk *event_bulk)
+{
+	struct pollfd fds[GPIOD_LINE_BULK_MAX_LINES];
+	unsigned int off, num_lines;
+	int rv;
+
+	if (!bulk_usable(bulk, __func__) || !bulk_same_chip(bulk) || !bulk_all_requested(bulk))
+		return -1;
+
+	memset(fds, 0, sizeof(fds));
+	num_lines = bulk->num_lines;
+	for (off = 0; off < num_lines; off++) {
+		fds[off].fd = line_poll_fd(bulk->lines[off]);
+		fds[off].events = POLLIN | POLLPRI;
+	}
+
+	rv = ppoll(fds, num_lines, timeout, NULL);
+	if (rv <= 0)
+		return rv < 0 ? -1 : 0;
+
+	if (event_bulk)
+		gpiod_line_bulk_init(event_bulk);
+	for (off = 0; off < num_lines; off++) {
+		if (fds[off].revents) {
+			if (fds[off].revents & POLLNVAL) {
+				errno = EINVAL;
+				return -1;
+			}
+			if (event_bulk)
+				gpiod_line_bulk_add(event_bulk, bulk->lines[off]);
+			if (!--rv)
+				break;
+		}
+	}
+	return 1;
+}
+
+int gpiod_line_event_wait(struct gpiod_line *line, const struct timespec *timeout)
+{
+	struct gpiod_line_bulk bulk;
+
+	gpiod_line_bulk_init(&bulk);
+	gpiod_line_bulk_add(&bulk, line);
+	return gpiod_line_event_wait_bulk(&bulk, timeout, NULL);
+}
+
+int gpiod_line_event_get_fd(struct gpiod_line *line)
+{
+	if (!line_alive(line, __func__))
+		return -1;
+	if (line->state != LINE_REQUESTED_EVENTS) {
+		errno = EPERM;
+		return -1;
+	}
+	return line->handle->event_fd;
+}
+
+/* As 1.6: one read() of whole struct gpioevent_data records, at most 16. */
+int gpiod_line_event_read_fd_multiple(int fd, struct gpiod_line_event *events,
+				      unsigned int num_events)
+{
+	struct gpioevent_data evdata[16];
+	unsigned int events_read, i;
+	ssize_t rd;
+
+	memset(evdata, 0, sizeof(evdata));
+	if (num_events > 16)
+		num_events = 16;
+
+	rd = read(fd, evdata, num_events * sizeof(*evdata));
+	if (rd < 0)
+		return -1;
+	if ((size_t)rd < sizeof(*evdata)) {
+		errno = EIO;
+		return -1;
+	}
+
+	events_read = rd / sizeof(*evdata);
+	if (events_read < num_events)
+		num_events = events_read;
+	for (i = 0; i < num_events; i++) {
+		events[i].event_type = evdata[i].id == GPIOEVENT_EVENT_RISING_EDGE
+				       ? GPIOD_LINE_EVENT_RISING_EDGE
+				       : GPIOD_LINE_EVENT_FALLING_EDGE;
+		events[i].ts.tv_sec = evdata[i].timestamp / 1000000000ULL;
+		events[i].ts.tv_nsec = evdata[i].timestamp % 1000000000ULL;
+	}
+	return i;
+}
+
+int gpiod_line_event_read_fd(int fd, struct gpiod_line_event *event)
+{
+	return gpiod_line_event_read_fd_multiple(fd, event, 1) < 0 ? -1 : 0;
+}
+
+int gpiod_line_event_read_multiple(struct gpiod_line *line, struct gpiod_line_event *events,
+				   unsigned int num_events)
+{
+	int fd = gpiod_line_event_get_fd(line);
+
+	return fd < 0 ? -1 : gpiod_line_event_read_fd_multiple(fd, events, num_events);
+}
+
+int gpiod_line_event_read(struct gpiod_line *line, struct gpiod_line_event *event)
+{
+	return gpiod_line_event_read_multiple(line, event, 1) < 0 ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The outside world: a level change, and the event it raises.             */
+/* ---------------------------------------------------------------------- */
+
+/* uAPI v1's kfifo of events per lineevent request (GPIO_V1's 16). */
+#define EVENT_QUEUE	16
+
+struct drive_result {
+	uint64_t edges;		/* level changes made */
+	uint64_t queued;	/* events queued for an event request */
+	uint64_t dropped;	/* events dropped: the queue was full */
+	uint64_t first_ns, last_ns;	/* CLOCK_MONOTONIC of the first and last change */
+};
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The write end of the line's event FIFO if a live process holds an event request on it, else -1. */
+static int event_writer(struct gpiod_chip *chip, unsigned int offset)
+{
+	struct st_line *rec = &chip->rec->lines[offset];
+	char path[4096];
+
+	if (!request_is_events(rec->req_type) || !line_held(rec) ||
+	    event_fifo_path(path, sizeof(path), chip->st.path, chip->name, offset) < 0)
+		return -1;
+	/* ENXIO: nobody has the read end open any more. */
+	return open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+}
+
+/*
+ * What lineevent_irq_thread() does for one edge: stamp it, keep it if the
+ * request wants its (logical) direction, and put it in the 16-event queue
+ * unless the queue is full, in which case the NEW event is dropped.
+ */
+static void raise_event(int fd, struct st_line *rec, int level, uint64_t ns, struct drive_result *res)
+{
+	struct gpioevent_data ev;
+	int rising = level ^ !!(rec->flags & GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW);
+	int queued = 0;
+
+	if ((rec->req_type == GPIOD_LINE_REQUEST_EVENT_RISING_EDGE && !rising) ||
+	    (rec->req_type == GPIOD_LINE_REQUEST_EVENT_FALLING_EDGE && rising))
+		return;
+	if (ioctl(fd, FIONREAD, &queued) < 0 || queued / (int)sizeof(ev) >= EVENT_QUEUE) {
+		__atomic_fetch_add(&rec->ev_dropped, 1, __ATOMIC_RELAXED);
+		res->dropped++;
+		return;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.timestamp = ns;
+	ev.id = rising ? GPIOEVENT_EVENT_RISING_EDGE : GPIOEVENT_EVENT_FALLING_EDGE;
+	/* 16 bytes: one atomic pipe write, so records never split. */
+	if (write(fd, &ev, sizeof(ev)) == (ssize_t)sizeof(ev)) {
+		__atomic_fetch_add(&rec->ev_queued, 1, __ATOMIC_RELAXED);
+		res->queued++;
+	}
+}
+
+/*
+ * Pulls a line from outside (gpio-sim's pull; GpiodStandin.setLevel) `count`
+ * times: to `level`, then to the other level, and so on, `interval_us` apart
+ * (0: as fast as possible). Each change of the level of an undriven line
+ * raises an edge for the line's event request, if any. The state file is
+ * locked throughout when as fast as possible (nothing is requested or
+ * released meanwhile), else for each change.
+ */
+__attribute__((unused))
+static int standin_drive(const char *chip_name, unsigned int offset, int level,
+			 uint64_t count, unsigned int interval_us, struct drive_result *res)
+{
+	struct gpiod_chip *chip;
+	struct st_line *rec;
+	struct timespec next;
+	uint64_t i, ns;
+	int fd = -1, locked = 0;
+
+	memset(res, 0, sizeof(*res));
+	chip = gpiod_chip_open_by_name(chip_name);
+	if (!chip)
+		return -1;
+	if (offset >= chip->num_lines) {
+		gpiod_chip_close(chip);
+		errno = EINVAL;
+		return -1;
+	}
+	rec = &chip->rec->lines[offset];
+	clock_gettime(CLOCK_MONOTONIC, &next);
+
+	for (i = 0; i < count; i++, level = !level) {
+		if (!locked) {
+			flock(chip->st.fd, LOCK_EX);
+			locked = 1;
+			fd = event_writer(chip, offset);
+		}
+		rec->pull = level;
+		/* A line its holder drives as an output keeps its level. */
+		if (!(__atomic_load_n(&rec->requested, __ATOMIC_ACQUIRE) && rec->is_out) &&
+		    __atomic_exchange_n(&rec->level, (uint8_t)level, __ATOMIC_RELAXED) != level) {
+			ns = monotonic_ns();
+			if (!res->edges)
+				res->first_ns = ns;
+			res->last_ns = ns;
+			res->edges++;
+			if (fd >= 0)
+				raise_event(fd, rec, level, ns, res);
+		}
+		if (interval_us && i + 1 < count) {
+			if (fd >= 0)
+				close(fd);
+			fd = -1;
+			flock(chip->st.fd, LOCK_UN);
+			locked = 0;
+			next.tv_nsec += (long)interval_us * 1000;
+			next.tv_sec += next.tv_nsec / 1000000000L;
+			next.tv_nsec %= 1000000000L;
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+				;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (locked)
+		flock(chip->st.fd, LOCK_UN);
+	log_event(chip->st.path, "drive chip=%s offset=%u edges=%llu queued=%llu dropped=%llu pid=%d",
+		  chip->name, offset, (unsigned long long)res->edges, (unsigned long long)res->queued,
+		  (unsigned long long)res->dropped, (int)getpid());
+	gpiod_chip_close(chip);
+	return 0;
 }
 
 /* ---------------------------------------------------------------------- */

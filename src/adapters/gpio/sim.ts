@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { Subject } from 'rxjs';
+import { EMPTY, Subject } from 'rxjs';
 import { type InputSpec, type Level, type PinSpec, watchesEdges } from '../../core/model';
 import type { DriverError, KernelEdge, SimulatedGpio } from './driver';
 
@@ -73,7 +73,7 @@ export const openSimDriver = (
         return now;
       })(line(pin, 'input')),
     edgeInputs,
-    edges: () => edge$.asObservable(),
+    edges: () => (edgeInputs.length === 0 ? EMPTY : edge$.asObservable()),
     lineLevel: (pin) => physical.get(pin),
     close: () => {
       closed = true;

@@ -34,6 +34,17 @@ export interface CdevEvent {
   readonly lineSeqno: number;
 }
 
+/** One libgpiod 1.x edge event (struct gpiod_line_event), from lgReadEvents. */
+export interface LgEvent {
+  readonly timestampNs: bigint;
+  /** Logical: libgpiod 1.x reports edges after active-low. */
+  readonly rising: boolean;
+  readonly offset: number;
+}
+
+/** Lines requested for edge events through libgpiod 1.x, on a chip object of the addon's own. */
+export type LgHandle = { readonly __lgHandle: unique symbol };
+
 export interface CdevAddon {
   chipInfo(path: string): CdevChipInfo;
   lineInfo(path: string, offset: number): CdevLineInfo;
@@ -44,6 +55,22 @@ export interface CdevAddon {
   watch(fd: number, onReadable: (status: number) => void): unknown;
   unwatch(handle: unknown): void;
   close(fd: number): void;
+  /**
+   * libgpiod 1.x (uAPI v1) edge events, through the libgpiod.so.2 that
+   * node-libgpiod loaded (the addon dlopen()s it; it does not link it): one
+   * event request per line, each with its own fd (made O_NONBLOCK). `flags`
+   * are libgpiod's GPIOD_LINE_REQUEST_FLAG_* per line. A failure throws with
+   * `code` (errno name, or ELIBGPIOD when libgpiod 1.x cannot be loaded) and
+   * `offset`, having released what it had requested.
+   */
+  lgRequestEdges(chipName: string, offsets: ReadonlyArray<number>, flags: ReadonlyArray<number>, consumer: string, edges?: 'both' | 'rising' | 'falling'): LgHandle;
+  /** The lines' event fds, in the order of the request's offsets. */
+  lgFds(handle: LgHandle): number[];
+  /** Every event queued for the line at `index`, without blocking. */
+  lgReadEvents(handle: LgHandle, index: number): LgEvent[];
+  lgGetValue(handle: LgHandle, index: number): number;
+  /** Releases the lines and closes the chip object; idempotent. */
+  lgRelease(handle: LgHandle): void;
 }
 
 /** uAPI v2 line flags (linux/gpio.h, enum gpio_v2_line_flag): a stable kernel ABI. */

@@ -1,8 +1,10 @@
 import * as E from 'fp-ts/Either';
-import { EMPTY } from 'rxjs';
+import { Observable } from 'rxjs';
 import { type InputSpec, type Level, type OutputSpec, type PinSpec, watchesEdges } from '../../../core/model';
-import type { DriverError, GpioDriver } from '../driver';
+import type { DriverError, GpioDriver, KernelEdge } from '../driver';
 import { type Addon, type AddonBulk, type AddonChip, type AddonLine, addonError, CONSUMER, Flag, loadAddon, RequestType } from './addon';
+import { type CdevAddon, loadCdevAddon } from '../cdev/addon';
+import { type EdgeLines, loadEdgeAddon, requestEdgeLines } from './edges';
 import { chooseChip } from '../chip';
 import * as messages from '../messages';
 
@@ -55,6 +57,10 @@ const requestError = (addon: Addon, chip: AddonChip, pins: ReadonlyArray<number>
  * active-low) and each is read only through its bulk; each output is a
  * request of its own. Every poll tick is one bulk read per input group.
  *
+ * Edge inputs are requested for both edges through libgpiod 1.x's own event
+ * API, called from our addon (see ./edges.ts): one event request per line,
+ * as uAPI v1 has it. Their levels are read through those requests.
+ *
  * Chip, bulk and line objects are held for the driver's life: node-libgpiod
  * releases a line when its object is garbage-collected.
  */
@@ -62,9 +68,14 @@ export const openLibgpiodDriver = (
   pins: ReadonlyArray<PinSpec>,
   chipWanted: string,
   load: () => E.Either<string, Addon> = loadAddon,
+  loadOurs: () => E.Either<string, CdevAddon> = loadCdevAddon,
 ): E.Either<string, LibgpiodDriver> => {
   const addon = load();
   if (E.isLeft(addon)) return addon;
+  // Edge inputs need our addon: say so before anything is requested.
+  const watched = pins.filter((p): p is InputSpec => p.direction === 'input' && watchesEdges(p));
+  const ours = watched.length === 0 ? undefined : loadEdgeAddon(watched.map((p) => p.pin), loadOurs);
+  if (ours !== undefined && E.isLeft(ours)) return ours;
   const { Chip } = addon.right;
   const chosen = chooseChip({ getChipNames: () => addon.right.getChipNames(), open: (name) => new Chip(name) }, chipWanted);
   if (E.isLeft(chosen)) return chosen;
@@ -77,7 +88,7 @@ export const openLibgpiodDriver = (
   if (outOfRange.length > 0) return E.left(messages.outOfRange(outOfRange, chip.name, lines));
 
   const keepAlive: { chip?: AddonChip } = { chip };
-  const held: Array<AddonBulk | AddonLine> = [];
+  const held: Array<{ release(): void }> = [];
   const releaseAll = () => {
     for (const h of held.splice(0).reverse()) {
       try {
@@ -88,9 +99,7 @@ export const openLibgpiodDriver = (
     }
   };
 
-  const watched = pins.filter((p): p is InputSpec => p.direction === 'input' && watchesEdges(p));
-  if (watched.length > 0) return E.left(`edge events are not read through libgpiod yet: set edge: none for GPIO ${watched.map((p) => p.pin).join(', ')}`);
-  const inputs = pins.filter((p): p is InputSpec => p.direction === 'input');
+  const inputs = pins.filter((p): p is InputSpec => p.direction === 'input' && !watchesEdges(p));
   const groups = new Map<number, InputSpec[]>();
   for (const p of inputs) groups.set(inputFlags(p), [...(groups.get(inputFlags(p)) ?? []), p]);
   const bulks: Array<{ bulk: AddonBulk; pins: number[] }> = [];
@@ -104,6 +113,19 @@ export const openLibgpiodDriver = (
     } catch (e) {
       releaseAll();
       return E.left(requestError(addon.right, chip, offsets, flags, e));
+    }
+  }
+
+  let edgeLines: EdgeLines | undefined;
+  if (ours !== undefined && E.isRight(ours)) {
+    try {
+      edgeLines = requestEdgeLines(ours.right, chip.name, watched.map((p) => ({ pin: p.pin, flags: inputFlags(p) })));
+      held.push(edgeLines);
+    } catch (e) {
+      releaseAll();
+      const offset = (e as { offset?: unknown }).offset;
+      const failed = watched.find((p) => p.pin === offset) ?? (watched[0] as InputSpec);
+      return E.left(requestError(addon.right, chip, [failed.pin], inputFlags(failed), e));
     }
   }
 
@@ -147,18 +169,46 @@ export const openLibgpiodDriver = (
   const notOpen = (pin: number): E.Either<DriverError, never> =>
     E.left({ pin, message: closed ? 'the GPIO chip is released' : `GPIO ${pin} is not requested` });
 
+  // One subscriber at a time; what it watches stops before the lines are released.
+  let stopWatching: (() => void) | undefined;
+  const edges = (): Observable<KernelEdge> =>
+    new Observable<KernelEdge>((subscriber) => {
+      const lines = edgeLines;
+      if (lines === undefined) return subscriber.complete();
+      if (closed) return subscriber.error(new Error('the GPIO chip is released'));
+      if (stopWatching !== undefined) return subscriber.error(new Error('the edge events are already watched'));
+      try {
+        // What was queued before anyone listened belongs to nobody: drop it, so the levels read next are the start.
+        lines.drain();
+        stopWatching = lines.watch(
+          (batch) => batch.forEach((e) => subscriber.next(e)),
+          (err) => subscriber.error(err),
+        );
+      } catch (err) {
+        stopWatching = undefined;
+        return subscriber.error(err);
+      }
+      const stop = stopWatching;
+      return () => {
+        stop();
+        if (stopWatching === stop) stopWatching = undefined;
+      };
+    });
+
   return E.right({
     kind: 'libgpiod',
     description: `${chip.name} (${chip.label})`,
     why,
     inputs: inputs.map((p) => p.pin),
-    edgeInputs: [],
+    edgeInputs: watched.map((p) => p.pin),
     readInputs,
     read: (pin) => {
       const line = outputs.get(pin);
       if (line !== undefined && !closed) {
         return E.tryCatch(() => level(line.getValue()), (e) => failure(pin, e));
       }
+      const lines = edgeLines;
+      if (lines !== undefined && lines.pins.includes(pin) && !closed) return E.tryCatch(() => lines.read(pin), (e) => failure(pin, e));
       const at = place.find((p) => p.pin === pin);
       if (at === undefined || closed) return notOpen(pin);
       return E.tryCatch(() => level((bulks[at.bulk] as { bulk: AddonBulk }).bulk.values[at.index] ?? 0), (e) => failure(pin, e));
@@ -174,9 +224,12 @@ export const openLibgpiodDriver = (
         (e) => failure(pin, e),
       );
     },
-    edges: () => EMPTY,
+    edges,
     close: () => {
       closed = true;
+      // libuv stops polling the event fds before libgpiod closes them.
+      stopWatching?.();
+      stopWatching = undefined;
       releaseAll();
       // The chip stays referenced until here: node-libgpiod releases every line
       // requested through a chip when the chip object is collected.
