@@ -62,7 +62,7 @@ describe('the service on the libgpiod driver', () => {
     expect((await request(client, 'gpio/t1/8/write', '0', 'gpio/t1/8/state')).payload).toBe('0');
     expect(standin.line('gpiochip0', 8).level).toBe(0);
     // No simulate topic with real hardware.
-    expect(service.logs.find((l) => l['msg'] === 'ready')?.['subscriptions']).toEqual(['gpio/t1/+/read', 'gpio/t1/+/write']);
+    expect(service.logs.find((l) => l['msg'] === 'ready')?.['subscriptions']).toEqual(['gpio/t1/+/read', 'gpio/t1/+/write', 'gpio/t1/+/pulse']);
   });
 
   it('releases every line when stopped with SIGTERM', async () => {
@@ -207,16 +207,21 @@ describe('edge events on the libgpiod driver', () => {
   };
   const dirs = (items: Item[]) => items.map((i) => ('pin' in i ? (i.rising ? 'R' : 'F') : JSON.stringify(i))).join('');
 
-  it('a burst beyond the 16-event queue of uAPI v1: the first 16 edges arrive, the rest are lost, and the next edge repeats the last direction', async () => {
+  it('a burst beyond the 16-event queue of uAPI v1: the first 16 edges arrive, the rest are lost, and the driver, finding the queue full, reports the level it reads as a lost edge', async () => {
     const { standin, host, opened } = await open([edge(7, 'pull-down')]);
     expect(opened).toMatchObject({ _tag: 'Right', right: { inputs: [], edgeInputs: [7] } });
     await host.call('subscribeEdges');
     // 41 changes (R F ... R) while the driver's event loop is blocked: it cannot drain meanwhile.
     const burst = parseDrive(E.getOrElseW((e) => { throw new Error(String(e)); })(await host.call<E.Either<unknown, string>>('runBlocking', standin.driveCommand('gpiochip0', 7, 1, 41))));
     expect(burst).toMatchObject({ edges: 41, queued: 16, dropped: 25 });
-    standin.setLevel('gpiochip0', 7, 0);
+    // Drained at the next wake-up: 16 edges, then the level read (high, where the burst ended), marked lost.
     const got = await take(host, 17);
-    expect(dirs(got)).toBe(`${'RF'.repeat(8)}F`);
+    expect(dirs(got)).toBe(`${'RF'.repeat(8)}R`);
+    expect(got.slice(0, 16).some((i) => 'lost' in i)).toBe(false);
+    expect(got[16]).toMatchObject({ pin: 7, rising: true, lost: true });
+    // The next real edge follows as usual.
+    standin.setLevel('gpiochip0', 7, 0);
+    expect(dirs(await take(host, 1))).toBe('F');
     // The kept edges are the burst's first 16: the first is stamped when it began.
     expect(BigInt((got[0] as { timestampNs: string }).timestampNs)).toBe(burst.firstNs);
     expect(standin.line('gpiochip0', 7)).toMatchObject({ queued: 17, dropped: 25, level: 0 });

@@ -172,4 +172,20 @@ describe('edgesToLevels: sources without a fresh seqno', () => {
       });
     });
   });
+
+  it('reports an edge the driver marks lost (a full v1 queue) as a gap, then follows the level it read', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const in$ = cold('  r 5ms l 5ms m', {
+        r: edgeNoSeq(5, true, 1n),
+        l: { ...edgeNoSeq(5, false, 9n), lost: true }, // the queue ended on a rise, the line is low now
+        m: { ...edgeNoSeq(5, false, 10n), lost: true }, // full again, and still low: a gap, no level
+      });
+      expectObservable(edgesToLevels(in$, initial([[5, 0]])), '^ 30ms !').toBe('(ar) 2ms (gl) 2ms g', {
+        a: level(5, 0),
+        r: level(5, 1, 1n),
+        g: { _tag: 'Gap', pin: 5 },
+        l: level(5, 0, 9n),
+      });
+    });
+  });
 });

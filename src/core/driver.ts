@@ -26,6 +26,12 @@ export interface KernelEdge {
    * there, a lost event shows only as two edges in the same direction.
    */
   readonly seqno?: number;
+  /**
+   * Not an edge the kernel reported: the driver found a line's event queue
+   * full (uAPI v1, which drops new events and numbers none), read the line,
+   * and reports its level now, so levels stay right and the loss is known.
+   */
+  readonly lost?: boolean;
 }
 
 /**

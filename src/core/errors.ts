@@ -80,5 +80,7 @@ export const eventsLost = (topic: string, pin: number, missed: number | undefine
   msg(
     topic,
     ErrorKind.eventsLost,
-    `The kernel's edge event queue overflowed before GPIO ${pin}'s events were read: ${missed === undefined ? 'at least one edge was' : `${missed} edge${missed === 1 ? ' was' : 's were'}`} lost, so a count may be short. The level published next is the line's true level.`,
+    missed === undefined
+      ? `The kernel's edge event queue for GPIO ${pin} was full when read: edges may have been lost (uAPI v1, libgpiod 1.x, does not number them), so a count may be short. The level published next is the line's true level.`
+      : `The kernel's edge event queue overflowed before GPIO ${pin}'s events were read: ${missed} edge${missed === 1 ? ' was' : 's were'} lost, so a count may be short. The level published next is the line's true level.`,
   );

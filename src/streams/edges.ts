@@ -59,8 +59,9 @@ export const missedEvents = (expected: number, got: number): number => (((got - 
  * event that revealed it; levels stay right regardless, since every edge
  * carries its direction. Use one unit per line request: seqnos count per
  * request. Edges without a seqno (uAPI v1: libgpiod 1.x) reveal a loss only
- * as a pin's second edge in the same direction: that is a gap of unknown
- * size. Completion, errors and unsubscription are the input's; each
+ * as a pin's second edge in the same direction, or as an edge the driver
+ * marks `lost` (it found the queue full and read the level): a gap of
+ * unknown size, before the level. Completion, errors and unsubscription are the input's; each
  * subscription starts again from `deps`.
  */
 export const edgesToLevels = (edge$: Observable<KernelEdge>, deps: EdgeDeps): Observable<EdgeOutput> =>
@@ -79,7 +80,7 @@ export const edgesToLevels = (edge$: Observable<KernelEdge>, deps: EdgeDeps): Ob
         if (missed > 0 && expected !== undefined) out.push({ _tag: 'Gap', pin: edge.pin, expected, got: edge.seqno, missed });
         expected = (edge.seqno + 1) % U32;
       } else {
-        if (lastRising.get(edge.pin) === edge.rising) out.push({ _tag: 'Gap', pin: edge.pin });
+        if (edge.lost === true || lastRising.get(edge.pin) === edge.rising) out.push({ _tag: 'Gap', pin: edge.pin });
         lastRising.set(edge.pin, edge.rising);
       }
       const level: Level = edge.rising ? 1 : 0;

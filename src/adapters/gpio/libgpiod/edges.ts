@@ -33,6 +33,9 @@ export interface EdgeRequest {
   readonly flags: number;
 }
 
+/** uAPI v1's event queue per line (the kernel's kfifo): a wake-up that finds this many may have lost more. */
+export const V1_QUEUE = 16;
+
 const byTime = (a: LgEvent, b: LgEvent): number => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0);
 
 /** uAPI v1 has no sequence numbers: a lost event shows only as two edges in one direction. */
@@ -60,9 +63,20 @@ export const requestEdgeLines = (addon: CdevAddon, chipName: string, lines: Read
   const fds = addon.lgFds(handle);
   const drain = (): KernelEdge[] => {
     const all: LgEvent[] = [];
-    pins.forEach((_, i) => all.push(...addon.lgReadEvents(handle, i)));
+    const full: number[] = [];
+    pins.forEach((_, i) => {
+      const events = addon.lgReadEvents(handle, i);
+      if (events.length >= V1_QUEUE) full.push(i);
+      all.push(...events);
+    });
     // Each line's events are in order; across lines, the timestamps say which came first (a stable sort keeps ties).
-    return (pins.length > 1 ? all.sort(byTime) : all).map(toEdge);
+    const edges = (pins.length > 1 ? all.sort(byTime) : all).map(toEdge);
+    // A full queue dropped whatever came next, and v1 numbers nothing: the line's level now says where it ended.
+    for (const i of full) {
+      const level = addon.lgGetValue(handle, i);
+      edges.push({ pin: pins[i] as number, rising: level === 1, timestampNs: process.hrtime.bigint(), lost: true });
+    }
+    return edges;
   };
   return {
     pins,
