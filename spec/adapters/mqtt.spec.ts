@@ -8,6 +8,8 @@ import { mqttRequests } from '../../src/adapters/mqtt/requests';
 import { publishOutputs, type Sink } from '../../src/adapters/mqtt/sink';
 import type { MqttConfig, PinSpec } from '../../src/core/model';
 import { requestFilters } from '../../src/core/topics';
+import type { Output } from '../../src/core/outputs';
+import { Subject } from 'rxjs';
 import { connector } from '../../src/streams/connector';
 import { cleanupAll, Order, track } from '../support/cleanup';
 import { TestClient } from '../support/client';
@@ -81,6 +83,34 @@ const startAdapter = async (url: string, cfg: MqttConfig) => {
 afterEach(cleanupAll);
 
 describe.each(brokers)('MQTT adapter against %s', (_name, startBroker) => {
+  it('publishes events as JSON with the wall-clock time of their kernel stamp, and of a burst of counts in one turn only the last', async () => {
+    const broker = await startBroker();
+    const tester = await TestClient.connect(broker.url);
+    await tester.subscribe(['gpio/t/+/event', 'gpio/t/+/count']);
+    const logs: string[] = [];
+    const client: MqttClient = connectClient(broker.url, clientOptions(mqttConfig(), 't'));
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    const outputs = new Subject<Output>();
+    const sink = publishOutputs(outputs, { client, thing: 't', qos: 1, retainState: false, log: createLogger({ write: (l) => logs.push(l), level: 'debug' }), onFatal: (e) => { throw e; } });
+    track({ sink, client }, Order.Service, async () => {
+      sink.subscription.unsubscribe();
+      await client.endAsync(true);
+    });
+    const stamp = process.hrtime.bigint() - 250_000_000n; // an edge 250 ms ago
+    const before = Date.now();
+    outputs.next({ _tag: 'Event', pin: 5, rising: false, timestampNs: stamp });
+    for (let n = 1; n <= 50; n++) outputs.next({ _tag: 'Count', pin: 6, count: n });
+    const event = JSON.parse((await tester.next('gpio/t/5/event')).payload) as Record<string, unknown>;
+    expect(event).toEqual({ edge: 'falling', level: 0, time: expect.any(String), timestampNs: String(stamp) });
+    const time = Date.parse(event['time'] as string);
+    expect(time).toBeGreaterThanOrEqual(before - 260);
+    expect(time).toBeLessThanOrEqual(before - 240);
+    expect((await tester.next('gpio/t/6/count')).payload).toBe('50');
+    outputs.next({ _tag: 'Count', pin: 6, count: 51 });
+    expect((await tester.next('gpio/t/6/count')).payload).toBe('51');
+    expect(tester.received.filter((m) => m.topic === 'gpio/t/6/count').map((m) => m.payload)).toEqual(['50', '51']);
+  });
+
   it('answers read, write and invalid requests on the exact topics and payloads', async () => {
     const broker = await startBroker();
     const tester = await TestClient.connect(broker.url);

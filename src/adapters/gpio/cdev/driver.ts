@@ -6,6 +6,7 @@ import { chooseChip, type ChipHandle } from '../chip';
 import type { DriverError, GpioDriver, KernelEdge } from '../driver';
 import { CONSUMER, addonError } from '../libgpiod/addon';
 import * as messages from '../messages';
+import { edgePump } from '../edge-pump';
 import { type CdevAddon, type CdevAttr, loadCdevAddon, V2Flag } from './addon';
 
 export interface CdevDriver extends GpioDriver {
@@ -175,6 +176,7 @@ export const openCdevDriver = (
 
   // The edge lines' events come on the request's own file descriptor, watched by libuv.
   let watching: unknown;
+  let stopPump: (() => void) | undefined;
   const toEdge = (e: { offset: number; rising: boolean; timestampNs: bigint; seqno: number }): KernelEdge => ({
     pin: e.offset,
     rising: e.rising,
@@ -189,18 +191,20 @@ export const openCdevDriver = (
       try {
         // What was queued before anyone listened belongs to nobody: drop it, so the levels read next are the start.
         while (addon.readEvents(fd).length > 0);
-        watching = addon.watch(fd, () => {
-          try {
-            for (const e of addon.readEvents(fd)) subscriber.next(toEdge(e));
-          } catch (err) {
-            subscriber.error(err);
-          }
-        });
+        // The pump reads the queue again every few edges while a burst is handed on (see edge-pump).
+        const pump = edgePump(
+          () => addon.readEvents(fd).map(toEdge),
+          (e) => subscriber.next(e),
+          (err) => subscriber.error(err),
+        );
+        stopPump = pump.stop;
+        watching = addon.watch(fd, pump.readable);
       } catch (err) {
         watching = undefined;
         return subscriber.error(err);
       }
       return () => {
+        stopPump?.();
         if (watching !== undefined) addon.unwatch(watching);
         watching = undefined;
       };
@@ -240,6 +244,7 @@ export const openCdevDriver = (
       if (closed) return;
       closed = true;
       // A watcher still running stops before its descriptor is closed.
+      stopPump?.();
       if (watching !== undefined) addon.unwatch(watching);
       watching = undefined;
       try {

@@ -3,6 +3,7 @@ import type { KernelEdge } from '../../../core/driver';
 import type { Level } from '../../../core/model';
 import { type CdevAddon, type LgEvent, type LgHandle, loadCdevAddon } from '../cdev/addon';
 import { CONSUMER } from './addon';
+import { edgePump } from '../edge-pump';
 
 /**
  * The libgpiod driver's edge inputs. node-libgpiod 0.5.3 can request a line
@@ -83,21 +84,16 @@ export const requestEdgeLines = (addon: CdevAddon, chipName: string, lines: Read
     drain,
     read: (pin) => (addon.lgGetValue(handle, pins.indexOf(pin)) ? 1 : 0),
     watch: (onEdges, onError) => {
-      // A wake-up for any line drains them all, so lines readable together merge in time order.
-      const onReadable = () => {
-        let edges: KernelEdge[];
-        try {
-          edges = drain();
-        } catch (e) {
-          onError(e);
-          return;
-        }
-        if (edges.length > 0) onEdges(edges);
-      };
+      // A wake-up for any line drains them all, so lines readable together merge in time order; the pump reads
+      // again every few edges while a burst is handed on, so no line's 16-event queue waits for the whole batch.
+      const pump = edgePump(drain, (e) => onEdges([e]), onError);
       const watches: unknown[] = [];
-      const stop = () => watches.splice(0).forEach((w) => addon.unwatch(w));
+      const stop = () => {
+        pump.stop();
+        watches.splice(0).forEach((w) => addon.unwatch(w));
+      };
       try {
-        for (const fd of fds) watches.push(addon.watch(fd, onReadable));
+        for (const fd of fds) watches.push(addon.watch(fd, pump.readable));
       } catch (e) {
         stop();
         throw e;
