@@ -37,6 +37,25 @@
  *       every event queued for that line, without blocking
  *   lgGetValue(handle, index)             -> 0|1
  *   lgRelease(handle)                     (idempotent; also on collection)
+ *
+ * And a reader thread, for either kind of event fd: one thread for every fd
+ * of a driver (never one per line) that reads the kernel's queues as soon as
+ * they are readable, whatever the JS thread is doing (a GC, a burst of
+ * publishing), into a buffer that grows, and wakes JS through a uv_async_t.
+ * The kernel's queue (16 events a line in uAPI v1) then only has to cover
+ * the thread's own wake-up, not the event loop's.
+ *
+ *   readerStart(fds, offsets, format, onReady) -> handle
+ *       format 1: uAPI v1 records (struct gpioevent_data, a libgpiod 1.x
+ *       event fd from lgFds), offset offsets[i] for fds[i]; format 2: uAPI v2
+ *       struct gpio_v2_line_event (a request fd). Every fd is made O_NONBLOCK.
+ *       onReady() runs on the event loop when records (or a failure) wait.
+ *   readerTake(handle) -> [{ timestampNs, rising, offset, seqno, full }]
+ *       every record read since the last take; `full` marks a v1 read that
+ *       found the line's 16-event queue full (later edges may be lost). Once
+ *       everything is taken, throws the error that stopped the thread.
+ *   readerStop(handle)                    (idempotent; before the fds are
+ *       closed; also on collection and at the environment's teardown)
  */
 #define NAPI_VERSION 8
 #include <dlfcn.h>
@@ -44,9 +63,13 @@
 #include <fcntl.h>
 #include <linux/gpio.h>
 #include <node_api.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -837,6 +860,461 @@ static napi_value lg_release(napi_env env, napi_callback_info info)
 	return NULL;
 }
 
+/* ---------------------------------------------------------------------- */
+/* The reader thread: every event fd of a driver, read off the JS thread.  */
+/* ---------------------------------------------------------------------- */
+
+#define READER_V1 1
+#define READER_V2 2
+/* uAPI v1's queue per line (the kernel's kfifo): a read() that returns this many found it full. */
+#define V1_QUEUE 16
+#define V2_BATCH 64
+/* At this many records not yet taken the thread waits for JS, and the kernel's queues fill as they would without it. */
+#define READER_MAX ((size_t)1 << 18)
+#define STOP_TAG UINT32_MAX
+
+struct record {
+	uint64_t timestamp_ns;
+	uint32_t offset;
+	uint32_t seqno;
+	uint8_t rising;
+	uint8_t full;
+};
+
+struct reader {
+	napi_env env;
+	napi_ref callback;
+	uv_async_t async;
+	pthread_t thread;
+	int epfd, stopfd;
+	int format;
+	unsigned int num;
+	int fds[GPIO_V2_LINES_MAX];
+	uint32_t offsets[GPIO_V2_LINES_MAX];
+
+	pthread_mutex_t lock;	/* guards the fields up to the next comment */
+	pthread_cond_t room;	/* the buffer has room again, or the thread is to stop */
+	struct record *buf;
+	size_t len, cap;
+	int stopping;
+	int error;		/* the errno that ended the thread; 0 while it runs */
+	const char *syscall;
+
+	/* The loop thread's own. */
+	int started;		/* the thread runs (until joined) */
+	int stopped;		/* readerStop, the finalizer or the cleanup hook ran */
+	int closed;		/* libuv is done with the async handle */
+	int finalized;		/* the JS handle is gone */
+	int hooked;		/* the environment's cleanup hook is set */
+};
+
+static void reader_free(struct reader *r)
+{
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->room);
+	free(r->buf);
+	free(r);
+}
+
+/* With the lock held. */
+static int reader_append(struct reader *r, const struct record *recs, size_t n)
+{
+	if (r->len + n > r->cap) {
+		size_t cap = r->cap ? r->cap : 256;
+		struct record *b;
+
+		while (cap < r->len + n)
+			cap *= 2;
+		b = realloc(r->buf, cap * sizeof(*b));
+		if (!b)
+			return ENOMEM;
+		r->buf = b;
+		r->cap = cap;
+	}
+	memcpy(r->buf + r->len, recs, n * sizeof(*recs));
+	r->len += n;
+	return 0;
+}
+
+/* Reads the i-th fd until EAGAIN, adding to *got what it appends; 0, or the errno that ends the thread. */
+static int reader_drain(struct reader *r, unsigned int i, size_t *got)
+{
+	union {
+		struct gpioevent_data v1[V1_QUEUE];
+		struct gpio_v2_line_event v2[V2_BATCH];
+	} ev;
+	struct record recs[V2_BATCH];
+	size_t size = r->format == READER_V1 ? sizeof(ev.v1) : sizeof(ev.v2);
+	size_t one = r->format == READER_V1 ? sizeof(ev.v1[0]) : sizeof(ev.v2[0]);
+	int full = 0, e;
+
+	for (;;) {
+		ssize_t n;
+		size_t k, count;
+
+		pthread_mutex_lock(&r->lock);
+		while (r->len >= READER_MAX && !r->stopping)
+			pthread_cond_wait(&r->room, &r->lock);
+		e = r->stopping;
+		pthread_mutex_unlock(&r->lock);
+		if (e)
+			return 0;
+		n = read(r->fds[i], &ev, size);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return errno;
+		}
+		/* Neither a kernel event fd nor the stand-in's FIFO (opened O_RDWR) ends; a part of a record is libgpiod's EIO. */
+		if (n == 0 || (size_t)n % one != 0)
+			return EIO;
+		count = (size_t)n / one;
+		memset(recs, 0, count * sizeof(recs[0]));
+		for (k = 0; k < count; k++) {
+			if (r->format == READER_V1) {
+				recs[k].timestamp_ns = ev.v1[k].timestamp;
+				recs[k].rising = ev.v1[k].id == GPIOEVENT_EVENT_RISING_EDGE;
+				recs[k].offset = r->offsets[i];
+			} else {
+				recs[k].timestamp_ns = ev.v2[k].timestamp_ns;
+				recs[k].rising = ev.v2[k].id == GPIO_V2_LINE_EVENT_RISING_EDGE;
+				recs[k].offset = ev.v2[k].offset;
+				recs[k].seqno = ev.v2[k].seqno;
+			}
+		}
+		/* One read of 16 v1 records: the queue was full, and the kernel dropped what came next. */
+		if (r->format == READER_V1 && count >= V1_QUEUE)
+			full = 1;
+		pthread_mutex_lock(&r->lock);
+		e = reader_append(r, recs, count);
+		pthread_mutex_unlock(&r->lock);
+		if (e)
+			return e;
+		*got += count;
+	}
+	if (full) {
+		struct record mark;
+
+		memset(&mark, 0, sizeof(mark));
+		mark.offset = r->offsets[i];
+		mark.full = 1;
+		pthread_mutex_lock(&r->lock);
+		e = reader_append(r, &mark, 1);
+		pthread_mutex_unlock(&r->lock);
+		if (e)
+			return e;
+		*got += 1;
+	}
+	return 0;
+}
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	struct epoll_event evs[GPIO_V2_LINES_MAX + 1];
+	const char *syscall = "read";
+	int e = 0;
+
+	for (;;) {
+		size_t got = 0;
+		int n = epoll_wait(r->epfd, evs, (int)r->num + 1, -1), k, stopping;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			e = errno;
+			syscall = "epoll_wait";
+			break;
+		}
+		for (k = 0; k < n && !e; k++) {
+			if (evs[k].data.u32 == STOP_TAG)
+				return NULL;
+			e = reader_drain(r, evs[k].data.u32, &got);
+		}
+		pthread_mutex_lock(&r->lock);
+		stopping = r->stopping;
+		pthread_mutex_unlock(&r->lock);
+		if (stopping)
+			return NULL;
+		if (e)
+			break;
+		if (got > 0)
+			uv_async_send(&r->async);
+	}
+	/* What was read stays to be taken; the failure comes after it. */
+	pthread_mutex_lock(&r->lock);
+	r->error = e;
+	r->syscall = syscall;
+	pthread_mutex_unlock(&r->lock);
+	uv_async_send(&r->async);
+	return NULL;
+}
+
+/* Freed once both libuv and JS are done with it. */
+static void on_reader_closed(uv_handle_t *handle)
+{
+	struct reader *r = handle->data;
+
+	r->closed = 1;
+	if (r->finalized)
+		reader_free(r);
+}
+
+static void reader_cleanup(void *arg);
+
+/* Ends the thread (joined: it touches nothing after this) before the fds may be closed. */
+static void stop_reader(struct reader *r)
+{
+	uint64_t one = 1;
+
+	if (r->stopped)
+		return;
+	r->stopped = 1;
+	if (r->hooked) {
+		napi_remove_env_cleanup_hook(r->env, reader_cleanup, r);
+		r->hooked = 0;
+	}
+	pthread_mutex_lock(&r->lock);
+	r->stopping = 1;
+	pthread_cond_broadcast(&r->room);
+	pthread_mutex_unlock(&r->lock);
+	if (r->started) {
+		while (write(r->stopfd, &one, sizeof(one)) < 0 && errno == EINTR)
+			;
+		pthread_join(r->thread, NULL);
+		r->started = 0;
+	}
+	close(r->epfd);
+	close(r->stopfd);
+	napi_delete_reference(r->env, r->callback);
+	uv_close((uv_handle_t *)&r->async, on_reader_closed);
+}
+
+/* The environment goes away (a worker ends, the process exits): no thread may outlive its loop. */
+static void reader_cleanup(void *arg)
+{
+	struct reader *r = arg;
+
+	r->hooked = 0;
+	stop_reader(r);
+}
+
+static void finalize_reader(napi_env env, void *data, void *hint)
+{
+	struct reader *r = data;
+
+	(void)env;
+	(void)hint;
+	stop_reader(r);
+	r->finalized = 1;
+	if (r->closed)
+		reader_free(r);
+}
+
+static void on_reader_ready(uv_async_t *async)
+{
+	struct reader *r = async->data;
+	napi_handle_scope scope;
+	napi_value cb, global, result;
+
+	if (r->stopped)
+		return;
+	napi_open_handle_scope(r->env, &scope);
+	napi_get_reference_value(r->env, r->callback, &cb);
+	napi_get_global(r->env, &global);
+	/* Runs on the loop thread; an exception goes to process 'uncaughtException'. */
+	if (napi_make_callback(r->env, NULL, global, cb, 0, NULL, &result) == napi_pending_exception) {
+		napi_value ex;
+
+		napi_get_and_clear_last_exception(r->env, &ex);
+		napi_fatal_exception(r->env, ex);
+	}
+	napi_close_handle_scope(r->env, scope);
+}
+
+static napi_value reader_start(napi_env env, napi_callback_info info)
+{
+	napi_value argv[4], v, handle;
+	napi_valuetype t;
+	uint32_t n, m, i, x, format;
+	struct reader *r;
+	struct epoll_event ev;
+	uv_loop_t *loop;
+	sigset_t all, old;
+	int e, flags;
+	const char *syscall;
+
+	if (get_args(env, info, 4, argv))
+		return NULL;
+	if (napi_get_array_length(env, argv[0], &n) != napi_ok || napi_get_array_length(env, argv[1], &m) != napi_ok || n != m)
+		return throw_type(env, "gpio_cdev: fds and offsets must be arrays of one length");
+	if (n == 0 || n > GPIO_V2_LINES_MAX)
+		return throw_type(env, "gpio_cdev: 1 to 64 fds");
+	if (get_u32(env, argv[2], &format))
+		return NULL;
+	if (format != READER_V1 && format != READER_V2)
+		return throw_type(env, "gpio_cdev: format must be 1 (uAPI v1) or 2 (uAPI v2)");
+	if (napi_typeof(env, argv[3], &t) != napi_ok || t != napi_function)
+		return throw_type(env, "gpio_cdev: onReady must be a function");
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return throw_errno(env, ENOMEM, "calloc", NULL);
+	r->env = env;
+	r->format = (int)format;
+	r->num = n;
+	for (i = 0; i < n; i++) {
+		if (napi_get_element(env, argv[0], i, &v) != napi_ok || get_u32(env, v, &x)) {
+			free(r);
+			return NULL;
+		}
+		r->fds[i] = (int)x;
+		if (napi_get_element(env, argv[1], i, &v) != napi_ok || get_u32(env, v, &r->offsets[i])) {
+			free(r);
+			return NULL;
+		}
+	}
+	/* The thread reads until EAGAIN: never a wait on one fd while another fills. */
+	for (i = 0; i < n; i++) {
+		flags = fcntl(r->fds[i], F_GETFL);
+		if (flags < 0 || fcntl(r->fds[i], F_SETFL, flags | O_NONBLOCK) < 0) {
+			e = errno;
+			free(r);
+			return throw_errno(env, e, "fcntl", NULL);
+		}
+	}
+	r->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (r->epfd < 0) {
+		e = errno;
+		free(r);
+		return throw_errno(env, e, "epoll_create1", NULL);
+	}
+	r->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r->stopfd < 0) {
+		e = errno;
+		close(r->epfd);
+		free(r);
+		return throw_errno(env, e, "eventfd", NULL);
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u32 = STOP_TAG;
+	syscall = "epoll_ctl";
+	e = epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->stopfd, &ev) < 0 ? errno : 0;
+	for (i = 0; i < n && !e; i++) {
+		ev.events = EPOLLIN;
+		ev.data.u32 = i;
+		if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->fds[i], &ev) < 0)
+			e = errno;
+	}
+	if (e) {
+		close(r->epfd);
+		close(r->stopfd);
+		free(r);
+		return throw_errno(env, e, syscall, NULL);
+	}
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->room, NULL);
+	if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_async_init(loop, &r->async, on_reader_ready) < 0) {
+		close(r->epfd);
+		close(r->stopfd);
+		reader_free(r);
+		return throw_errno(env, EIO, "uv_async_init", NULL);
+	}
+	r->async.data = r;
+	napi_create_reference(env, argv[3], 1, &r->callback);
+	/* Signals stay the loop thread's (SIGCHLD, SIGINT, ...): the reader blocks them all. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&r->thread, NULL, reader_main, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		r->finalized = 1;
+		stop_reader(r);
+		return throw_errno(env, e, "pthread_create", NULL);
+	}
+	r->started = 1;
+	if (napi_create_external(env, r, finalize_reader, NULL, &handle) != napi_ok) {
+		r->finalized = 1;
+		stop_reader(r);
+		return throw_errno(env, ENOMEM, "napi_create_external", NULL);
+	}
+	if (napi_add_env_cleanup_hook(env, reader_cleanup, r) == napi_ok)
+		r->hooked = 1;
+	return handle;
+}
+
+static struct reader *reader_handle(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	struct reader *r;
+
+	if (get_args(env, info, 1, argv))
+		return NULL;
+	if (napi_get_value_external(env, argv[0], (void **)&r) != napi_ok || !r) {
+		throw_type(env, "gpio_cdev: not a reader handle");
+		return NULL;
+	}
+	return r;
+}
+
+static napi_value reader_take(napi_env env, napi_callback_info info)
+{
+	struct reader *r = reader_handle(env, info);
+	struct record *buf;
+	size_t len, k;
+	napi_value arr, obj, v, yes, no;
+	const char *syscall;
+	int e;
+
+	if (!r)
+		return NULL;
+	pthread_mutex_lock(&r->lock);
+	buf = r->buf;
+	len = r->len;
+	r->buf = NULL;
+	r->len = r->cap = 0;
+	e = r->error;
+	syscall = r->syscall;
+	pthread_cond_broadcast(&r->room);
+	pthread_mutex_unlock(&r->lock);
+	if (len == 0 && e) {
+		free(buf);
+		return throw_errno(env, e, syscall, NULL);
+	}
+	if (napi_create_array_with_length(env, len, &arr) != napi_ok) {
+		free(buf);
+		napi_throw_error(env, NULL, "gpio_cdev: napi_create_array_with_length");
+		return NULL;
+	}
+	napi_get_boolean(env, true, &yes);
+	napi_get_boolean(env, false, &no);
+	for (k = 0; k < len; k++) {
+		const struct record *rec = &buf[k];
+
+		napi_create_object(env, &obj);
+		napi_create_bigint_uint64(env, rec->timestamp_ns, &v);
+		napi_set_named_property(env, obj, "timestampNs", v);
+		napi_set_named_property(env, obj, "rising", rec->rising ? yes : no);
+		napi_set_named_property(env, obj, "offset", u32(env, rec->offset));
+		napi_set_named_property(env, obj, "seqno", u32(env, rec->seqno));
+		napi_set_named_property(env, obj, "full", rec->full ? yes : no);
+		napi_set_element(env, arr, (uint32_t)k, obj);
+	}
+	free(buf);
+	return arr;
+}
+
+static napi_value reader_stop(napi_env env, napi_callback_info info)
+{
+	struct reader *r = reader_handle(env, info);
+
+	if (r)
+		stop_reader(r);
+	return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports)
 {
 	napi_property_descriptor props[] = {
@@ -854,6 +1332,9 @@ static napi_value init(napi_env env, napi_value exports)
 		{ "lgReadEvents", NULL, lg_read_events, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "lgGetValue", NULL, lg_get_value, NULL, NULL, NULL, napi_enumerable, NULL },
 		{ "lgRelease", NULL, lg_release, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "readerStart", NULL, reader_start, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "readerTake", NULL, reader_take, NULL, NULL, NULL, napi_enumerable, NULL },
+		{ "readerStop", NULL, reader_stop, NULL, NULL, NULL, napi_enumerable, NULL },
 	};
 
 	if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok)
