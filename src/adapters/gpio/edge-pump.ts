@@ -1,29 +1,34 @@
 import type { KernelEdge } from '../../core/driver';
 
 export interface PumpOptions {
-  /** Read the kernel's queue again after this many edges are handed on: it never waits for a whole batch. */
+  /** Read again after this many edges are handed on, without waiting for the whole batch. */
   readonly every: number;
   /** Hand on at most this many edges per turn of the event loop, then let other work (MQTT) run. */
   readonly perTurn: number;
 }
 
-export const PUMP_DEFAULTS: PumpOptions = { every: 4, perTurn: 512 };
+/**
+ * The drivers' reader thread empties the kernel's queues by itself, so the
+ * pump reads its buffer once a turn: large batches, which the libgpiod driver
+ * merges across lines by timestamp.
+ */
+export const PUMP_DEFAULTS: PumpOptions = { every: 512, perTurn: 512 };
 
 export interface Pump {
-  /** The fd is readable: read, and hand on. */
+  /** There is something to read: read, and hand on. */
   readable(): void;
   /** No more handing on; edges read and not yet handed on are dropped. */
   stop(): void;
 }
 
 /**
- * Between the kernel's event queue and the stream: hands on what `read`
- * returns (every edge queued, read without blocking), one at a time, and
- * reads the queue again every few edges, so the kernel's queue (16 events a
- * line in uAPI v1) is emptied while a burst is being published, not only
- * once the whole batch is through. After `perTurn` edges it yields to the
- * event loop (setImmediate) and goes on from there, so a flood of edges
- * cannot starve the MQTT client. A read failure goes to `onError` and stops.
+ * Between what was read of the kernel's event queues (the addon's reader
+ * thread's buffer) and the stream: hands on what `read` returns (every edge
+ * read so far, without blocking), one at a time, and reads again every
+ * `every` edges and once it has handed everything on, ending only when
+ * nothing is left. After `perTurn` edges it yields to the event loop
+ * (setImmediate) and goes on from there, so a flood of edges cannot starve
+ * the MQTT client. A read failure goes to `onError` and stops.
  */
 export const edgePump = (
   read: () => KernelEdge[],

@@ -42,6 +42,24 @@ export interface LgEvent {
   readonly offset: number;
 }
 
+/** One record of a reader thread (readerTake). */
+export interface ReaderRecord {
+  readonly timestampNs: bigint;
+  /** Logical, as the kernel reports it (after active-low). */
+  readonly rising: boolean;
+  readonly offset: number;
+  /** uAPI v2's sequence number in the request; 0 for uAPI v1, which numbers nothing. */
+  readonly seqno: number;
+  /**
+   * Not an event: a uAPI v1 read found this line's 16-event queue full, so
+   * the kernel may have dropped edges after the records before this one.
+   */
+  readonly full: boolean;
+}
+
+/** A reader thread, from readerStart. */
+export type ReaderHandle = { readonly __readerHandle: unique symbol };
+
 /** Lines requested for edge events through libgpiod 1.x, on a chip object of the addon's own. */
 export type LgHandle = { readonly __lgHandle: unique symbol };
 
@@ -71,6 +89,18 @@ export interface CdevAddon {
   lgGetValue(handle: LgHandle, index: number): number;
   /** Releases the lines and closes the chip object; idempotent. */
   lgRelease(handle: LgHandle): void;
+  /**
+   * Starts one thread that reads every fd in `fds` (made O_NONBLOCK) as soon
+   * as it is readable, off the JS thread, into a buffer that grows; `onReady`
+   * runs on the event loop when records (or a failure) wait. `format` 1:
+   * uAPI v1 records (a libgpiod 1.x event fd from lgFds), each with the
+   * offset `offsets[i]` of its fd; 2: uAPI v2 line events (a request fd).
+   */
+  readerStart(fds: ReadonlyArray<number>, offsets: ReadonlyArray<number>, format: 1 | 2, onReady: () => void): ReaderHandle;
+  /** Every record read since the last take, in the order read; once none is left, throws the failure that ended the thread. */
+  readerTake(handle: ReaderHandle): ReaderRecord[];
+  /** Ends the thread and waits for it; idempotent. Call it before the fds are closed. */
+  readerStop(handle: ReaderHandle): void;
 }
 
 /** uAPI v2 line flags (linux/gpio.h, enum gpio_v2_line_flag): a stable kernel ABI. */

@@ -7,7 +7,7 @@ import type { DriverError, GpioDriver, KernelEdge } from '../driver';
 import { CONSUMER, addonError } from '../libgpiod/addon';
 import * as messages from '../messages';
 import { edgePump } from '../edge-pump';
-import { type CdevAddon, type CdevAttr, loadCdevAddon, V2Flag } from './addon';
+import { type CdevAddon, type CdevAttr, loadCdevAddon, type ReaderHandle, type ReaderRecord, V2Flag } from './addon';
 
 export interface CdevDriver extends GpioDriver {
   readonly kind: 'cdev';
@@ -174,39 +174,38 @@ export const openCdevDriver = (
   const notOpen = (pin: number): E.Either<DriverError, never> =>
     E.left({ pin, message: closed ? 'the GPIO chip is released' : `GPIO ${pin} is not requested` });
 
-  // The edge lines' events come on the request's own file descriptor, watched by libuv.
-  let watching: unknown;
-  let stopPump: (() => void) | undefined;
-  const toEdge = (e: { offset: number; rising: boolean; timestampNs: bigint; seqno: number }): KernelEdge => ({
-    pin: e.offset,
-    rising: e.rising,
-    timestampNs: e.timestampNs,
-    seqno: e.seqno,
-  });
+  // The edge lines' events come on the request's own file descriptor, read by the addon's reader thread.
+  let stopWatching: (() => void) | undefined;
+  const toEdge = (e: ReaderRecord): KernelEdge => ({ pin: e.offset, rising: e.rising, timestampNs: e.timestampNs, seqno: e.seqno });
   const edges = (): Observable<KernelEdge> =>
     new Observable<KernelEdge>((subscriber) => {
       if (edgeInputs.length === 0) return subscriber.complete();
       if (closed) return subscriber.error(new Error('the GPIO chip is released'));
-      if (watching !== undefined) return subscriber.error(new Error('the edge events are already watched'));
+      if (stopWatching !== undefined) return subscriber.error(new Error('the edge events are already watched'));
       try {
         // What was queued before anyone listened belongs to nobody: drop it, so the levels read next are the start.
         while (addon.readEvents(fd).length > 0);
-        // The pump reads the queue again every few edges while a burst is handed on (see edge-pump).
+        // The thread empties the kernel's queue as it fills; the pump hands on what it read, yielding to MQTT (see edge-pump).
+        let reader: ReaderHandle | undefined;
         const pump = edgePump(
-          () => addon.readEvents(fd).map(toEdge),
+          () => (reader === undefined ? [] : addon.readerTake(reader).map(toEdge)),
           (e) => subscriber.next(e),
           (err) => subscriber.error(err),
         );
-        stopPump = pump.stop;
-        watching = addon.watch(fd, pump.readable);
+        reader = addon.readerStart([fd], [0], 2, pump.readable);
+        const started = reader;
+        stopWatching = () => {
+          addon.readerStop(started);
+          pump.stop();
+        };
       } catch (err) {
-        watching = undefined;
+        stopWatching = undefined;
         return subscriber.error(err);
       }
+      const stop = stopWatching;
       return () => {
-        stopPump?.();
-        if (watching !== undefined) addon.unwatch(watching);
-        watching = undefined;
+        stop();
+        if (stopWatching === stop) stopWatching = undefined;
       };
     });
 
@@ -243,10 +242,9 @@ export const openCdevDriver = (
     close: () => {
       if (closed) return;
       closed = true;
-      // A watcher still running stops before its descriptor is closed.
-      stopPump?.();
-      if (watching !== undefined) addon.unwatch(watching);
-      watching = undefined;
+      // A reader thread still running ends before its descriptor is closed.
+      stopWatching?.();
+      stopWatching = undefined;
       try {
         addon.close(fd);
       } catch {
