@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import type { KernelEdge } from '../../../core/driver';
 import type { Level } from '../../../core/model';
-import { type CdevAddon, type LgEvent, type LgHandle, loadCdevAddon } from '../cdev/addon';
+import { type CdevAddon, type LgEvent, type LgHandle, loadCdevAddon, type ReaderHandle, type ReaderRecord } from '../cdev/addon';
 import { CONSUMER } from './addon';
 import { edgePump } from '../edge-pump';
 
@@ -11,7 +11,9 @@ import { edgePump } from '../edge-pump';
  * requested and read through libgpiod 1.x's own event API, called from our
  * addon on the very libgpiod.so.2 node-libgpiod loaded. uAPI v1 gives each
  * line an event request of its own, with its own fd and a 16-event queue;
- * libuv watches every fd on the event loop (no thread, no process per line).
+ * one reader thread of the addon reads every fd of the driver as soon as it
+ * is readable (a thread per driver, never one per line), so a queue only has
+ * to cover that thread's wake-up, not a busy event loop's.
  */
 export interface EdgeLines {
   readonly pins: ReadonlyArray<number>;
@@ -20,9 +22,9 @@ export interface EdgeLines {
   /** A line's logical level (throws on failure). */
   read(pin: number): Level;
   /**
-   * Calls `onEdges` with every queued event of every line, in timestamp
-   * order, each time a line's fd is readable; `onError` when reading fails.
-   * Returns the function that stops watching.
+   * Starts the reader thread and calls `onEdges` with what it read, each
+   * batch in timestamp order across lines; `onError` when reading fails.
+   * Returns the function that stops watching (it ends the thread).
    */
   watch(onEdges: (edges: KernelEdge[]) => void, onError: (e: unknown) => void): () => void;
   release(): void;
@@ -37,10 +39,12 @@ export interface EdgeRequest {
 /** uAPI v1's event queue per line (the kernel's kfifo): a wake-up that finds this many may have lost more. */
 export const V1_QUEUE = 16;
 
-const byTime = (a: LgEvent, b: LgEvent): number => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0);
+type Event = Pick<LgEvent, 'timestampNs' | 'rising' | 'offset'>;
+
+const byTime = (a: Event, b: Event): number => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0);
 
 /** uAPI v1 has no sequence numbers: a lost event shows only as two edges in one direction. */
-const toEdge = (e: LgEvent): KernelEdge => ({ pin: e.offset, rising: e.rising, timestampNs: e.timestampNs });
+const toEdge = (e: Event): KernelEdge => ({ pin: e.offset, rising: e.rising, timestampNs: e.timestampNs });
 
 /** Our addon with its libgpiod 1.x event functions, or why not and how to fix it. */
 export const loadEdgeAddon = (pins: ReadonlyArray<number>, load: () => E.Either<string, CdevAddon> = loadCdevAddon): E.Either<string, CdevAddon> => {
@@ -62,6 +66,15 @@ export const requestEdgeLines = (addon: CdevAddon, chipName: string, lines: Read
   const pins = lines.map((l) => l.pin);
   const handle: LgHandle = addon.lgRequestEdges(chipName, pins, lines.map((l) => l.flags), CONSUMER, 'both');
   const fds = addon.lgFds(handle);
+  /** Each line's events are in order; across lines, the timestamps say which came first (a stable sort keeps ties). */
+  const inOrder = (events: Event[]): KernelEdge[] => (pins.length > 1 ? events.sort(byTime) : events).map(toEdge);
+  /** A full queue dropped whatever came next, and v1 numbers nothing: the line's level now says where it ended. */
+  const lostEdge = (i: number): KernelEdge => ({
+    pin: pins[i] as number,
+    rising: addon.lgGetValue(handle, i) === 1,
+    timestampNs: process.hrtime.bigint(),
+    lost: true,
+  });
   const drain = (): KernelEdge[] => {
     const all: LgEvent[] = [];
     const full: number[] = [];
@@ -70,35 +83,28 @@ export const requestEdgeLines = (addon: CdevAddon, chipName: string, lines: Read
       if (events.length >= V1_QUEUE) full.push(i);
       all.push(...events);
     });
-    // Each line's events are in order; across lines, the timestamps say which came first (a stable sort keeps ties).
-    const edges = (pins.length > 1 ? all.sort(byTime) : all).map(toEdge);
-    // A full queue dropped whatever came next, and v1 numbers nothing: the line's level now says where it ended.
-    for (const i of full) {
-      const level = addon.lgGetValue(handle, i);
-      edges.push({ pin: pins[i] as number, rising: level === 1, timestampNs: process.hrtime.bigint(), lost: true });
-    }
-    return edges;
+    return [...inOrder(all), ...full.map(lostEdge)];
+  };
+  /** What the reader thread read: its `full` marks (a read that found a line's queue full) become lost edges, after the batch. */
+  const fromReader = (records: ReaderRecord[]): KernelEdge[] => {
+    const events = records.filter((r) => !r.full);
+    const full = [...new Set(records.filter((r) => r.full).map((r) => pins.indexOf(r.offset)))];
+    return full.length === 0 ? inOrder(events) : [...inOrder(events), ...full.map(lostEdge)];
   };
   return {
     pins,
     drain,
     read: (pin) => (addon.lgGetValue(handle, pins.indexOf(pin)) ? 1 : 0),
     watch: (onEdges, onError) => {
-      // A wake-up for any line drains them all, so lines readable together merge in time order; the pump reads
-      // again every few edges while a burst is handed on, so no line's 16-event queue waits for the whole batch.
-      const pump = edgePump(drain, (e) => onEdges([e]), onError);
-      const watches: unknown[] = [];
-      const stop = () => {
+      // One thread for every line's fd; the pump hands on what it read, yielding to MQTT (see edge-pump).
+      let reader: ReaderHandle | undefined;
+      const pump = edgePump(() => (reader === undefined ? [] : fromReader(addon.readerTake(reader))), (e) => onEdges([e]), onError);
+      reader = addon.readerStart(fds, pins, 1, pump.readable);
+      const started = reader;
+      return () => {
+        addon.readerStop(started);
         pump.stop();
-        watches.splice(0).forEach((w) => addon.unwatch(w));
       };
-      try {
-        for (const fd of fds) watches.push(addon.watch(fd, pump.readable));
-      } catch (e) {
-        stop();
-        throw e;
-      }
-      return stop;
     },
     release: () => addon.lgRelease(handle),
   };
