@@ -3,7 +3,7 @@ import type { Addon } from '../../src/adapters/gpio/libgpiod/addon';
 import { openLibgpiodDriver } from '../../src/adapters/gpio/libgpiod/driver';
 import type { PinSpec } from '../../src/core/model';
 import { TestClient } from '../support/client';
-import { DriverHost } from '../support/driver-host';
+import { DriverHost, resumeProcess, suspendProcess } from '../support/driver-host';
 import { cleanupAll, Order, track } from '../support/cleanup';
 import { read, request } from '../support/config';
 import { GpiodStandin, parseDrive, type StandinChipSpec } from '../support/gpiod-standin';
@@ -207,14 +207,22 @@ describe('edge events on the libgpiod driver', () => {
   };
   const dirs = (items: Item[]) => items.map((i) => ('pin' in i ? (i.rising ? 'R' : 'F') : JSON.stringify(i))).join('');
 
-  it('a burst beyond the 16-event queue of uAPI v1: the first 16 edges arrive, the rest are lost, and the driver, finding the queue full, reports the level it reads as a lost edge', async () => {
+  const drivenOrThrow = (e: E.Either<unknown, string>) => parseDrive(E.getOrElseW((l) => { throw new Error(String(l)); })(e));
+
+  it('a burst beyond the 16-event queue of uAPI v1 while the whole driver is stopped: the first 16 edges arrive, the rest are lost, and the driver, finding the queue full, reports the level it reads as a lost edge', async () => {
     const { standin, host, opened } = await open([edge(7, 'pull-down')]);
     expect(opened).toMatchObject({ _tag: 'Right', right: { inputs: [], edgeInputs: [7] } });
     await host.call('subscribeEdges');
-    // 41 changes (R F ... R) while the driver's event loop is blocked: it cannot drain meanwhile.
-    const burst = parseDrive(E.getOrElseW((e) => { throw new Error(String(e)); })(await host.call<E.Either<unknown, string>>('runBlocking', standin.driveCommand('gpiochip0', 7, 1, 41))));
+    // 41 changes (R F ... R) while every thread of the driver's process is stopped, its reader thread too.
+    await suspendProcess(host.pid);
+    let burst;
+    try {
+      burst = standin.drive('gpiochip0', 7, 1, 41);
+    } finally {
+      resumeProcess(host.pid);
+    }
     expect(burst).toMatchObject({ edges: 41, queued: 16, dropped: 25 });
-    // Drained at the next wake-up: 16 edges, then the level read (high, where the burst ended), marked lost.
+    // Read at the reader thread's next wake-up: 16 edges, then the level read (high, where the burst ended), marked lost.
     const got = await take(host, 17);
     expect(dirs(got)).toBe(`${'RF'.repeat(8)}R`);
     expect(got.slice(0, 16).some((i) => 'lost' in i)).toBe(false);
@@ -227,16 +235,48 @@ describe('edge events on the libgpiod driver', () => {
     expect(standin.line('gpiochip0', 7)).toMatchObject({ queued: 17, dropped: 25, level: 0 });
   });
 
+  it('loses no edge while the event loop is blocked: the reader thread empties the 16-event queue meanwhile', async () => {
+    const { standin, host } = await open([edge(7, 'pull-down')]);
+    await host.call('subscribeEdges');
+    // 41 changes 200 µs apart (8 ms) while the driver's JS thread waits for the drive tool: nothing of it runs.
+    const burst = drivenOrThrow(await host.call('runBlocking', standin.driveCommand('gpiochip0', 7, 1, 41, 200)));
+    expect(burst).toMatchObject({ edges: 41, queued: 41, dropped: 0 });
+    const got = await take(host, 41);
+    expect(dirs(got)).toBe(`${'RF'.repeat(20)}R`);
+    expect(got.some((i) => 'lost' in i)).toBe(false);
+    expect(BigInt((got[0] as { timestampNs: string }).timestampNs)).toBe(burst.firstNs);
+    expect(BigInt((got[40] as { timestampNs: string }).timestampNs)).toBe(burst.lastNs);
+  });
+
+  it('reads every edge line with one thread, started on subscription and ended on unsubscribe and on close', async () => {
+    const { standin, host } = await open([edge(5), edge(6), edge(7)]);
+    const before = host.threads();
+    await host.call('subscribeEdges');
+    expect(host.threads()).toBe(before + 1);
+    standin.setLevel('gpiochip0', 6, 1);
+    expect(dirs(await take(host, 1))).toBe('R');
+    await host.call('unsubscribeEdges');
+    expect(host.threads()).toBe(before);
+    await host.call('subscribeEdges');
+    expect(host.threads()).toBe(before + 1);
+    standin.setLevel('gpiochip0', 6, 0);
+    expect(dirs(await take(host, 1))).toBe('F');
+    await host.call('close');
+    expect(host.threads()).toBe(before);
+    for (const n of [5, 6, 7]) expect({ n, requested: standin.line('gpiochip0', n).requested }).toEqual({ n, requested: false });
+  });
+
   it('merges the lines of one wake-up in timestamp order, though each line has its own queue', async () => {
     const { standin, host } = await open([edge(6), edge(7)]);
     await host.call('subscribeEdges');
     const steps: Array<[number, 0 | 1]> = [[6, 1], [7, 1], [6, 0], [7, 0], [7, 1], [6, 1]];
-    const script = steps.map(([pin, level]) => {
-      const c = standin.driveCommand('gpiochip0', pin, level);
-      return [c.file, ...c.args].map((a) => `'${a}'`).join(' ');
-    }).join(' && ');
-    // All six while the driver's loop is blocked: one wake-up finds both lines' queues full of edges.
-    await host.call('runBlocking', { file: 'sh', args: ['-c', script], env: standin.driveCommand('gpiochip0', 6, 1).env });
+    // All six while the driver is stopped: its reader thread's next wake-up finds both lines' queues holding edges.
+    await suspendProcess(host.pid);
+    try {
+      for (const [pin, level] of steps) standin.drive('gpiochip0', pin, level);
+    } finally {
+      resumeProcess(host.pid);
+    }
     const got = await take(host, 6);
     expect(got.map((i) => ('pin' in i ? `${i.pin}${i.rising ? 'R' : 'F'}` : JSON.stringify(i)))).toEqual(['6R', '7R', '6F', '7F', '7R', '6R']);
   });

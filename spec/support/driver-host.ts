@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Order, track, untrack } from './cleanup';
@@ -50,6 +50,15 @@ export class DriverHost {
     });
   }
 
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  /** The process's threads now (the main one, libuv's and V8's, and any reader thread of our addon). */
+  threads(): number {
+    return readdirSync(`/proc/${this.pid}/task`).length;
+  }
+
   /** Ends the process as SIGKILL would: nothing released on the way out. */
   async stop(): Promise<void> {
     untrack(this);
@@ -59,3 +68,26 @@ export class DriverHost {
     await exited;
   }
 }
+
+/**
+ * Stops every thread of process `pid` (SIGSTOP) and waits until the kernel
+ * shows each one stopped: nothing of it, not even a thread that reads event
+ * fds, runs until `resumeProcess`. What a test does meanwhile happens to a
+ * process that cannot react, however fast its threads are.
+ */
+export const suspendProcess = async (pid: number): Promise<void> => {
+  process.kill(pid, 'SIGSTOP');
+  const state = (task: string): string => {
+    const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(') ') + 2, stat.lastIndexOf(') ') + 3);
+  };
+  for (const deadline = Date.now() + 5000; ; ) {
+    if (readdirSync(`/proc/${pid}/task`).every((t) => state(t) === 'T')) return;
+    if (Date.now() > deadline) throw new Error(`process ${pid} did not stop on SIGSTOP`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+};
+
+export const resumeProcess = (pid: number): void => {
+  process.kill(pid, 'SIGCONT');
+};
