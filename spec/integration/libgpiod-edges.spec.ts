@@ -1,5 +1,6 @@
 import { TestClient } from '../support/client';
 import { cleanupAll, Order, sleep, track } from '../support/cleanup';
+import { resumeProcess, suspendProcess } from '../support/driver-host';
 import { expectError, request } from '../support/config';
 import { GpiodStandin, type StandinChipSpec } from '../support/gpiod-standin';
 import { Mosquitto } from '../support/mosquitto';
@@ -82,18 +83,43 @@ describe('edges on the libgpiod driver (stand-in) with Mosquitto', () => {
   });
 
   it('reports a burst beyond the 16-event queue on the error topic, and publishes the level the line ended at', async () => {
-    const { standin, client } = await start();
+    const { standin, client, service } = await start();
     await client.until(t('27/count'), () => true);
-    // 41 changes from low as fast as the tool can: about 16 are queued (the service may read a few meanwhile),
-    // the rest dropped, and the line ends high: only reading the line tells where it ended.
-    const raised = standin.drive('gpiochip0', 27, 1, 41);
-    expect(raised.edges).toBe(41);
-    expect(raised.dropped).toBeGreaterThan(0);
+    // 41 changes from low while the service is stopped, its reader thread too: 16 are queued, the rest dropped,
+    // and the line ends high: only reading the line tells where it ended.
+    const pid = service.pid as number;
+    await suspendProcess(pid);
+    let raised;
+    try {
+      raised = standin.drive('gpiochip0', 27, 1, 41);
+    } finally {
+      resumeProcess(pid);
+    }
+    expect(raised).toMatchObject({ edges: 41, queued: 16, dropped: 25 });
     const error = JSON.parse((await client.until(t('error'), () => true)).payload) as Record<string, string>;
     expect(error).toMatchObject({ topic: t('27/state'), error: 'Edge events lost', long_description: expect.stringContaining('was full when read') });
     const states = client.received.filter((m) => m.topic === t('27/state')).map((m) => m.payload);
     expect(states.at(-1)).toBe('1');
     expect((await request(client, t('27/read'), '', t('27/state'))).payload).toBe('1');
+  });
+
+  it('a burst as fast as the drive tool can while the service runs: every pulse counted, or any loss reported; the level published last is the line\'s either way', async () => {
+    const { standin, client } = await start();
+    await client.until(t('27/count'), () => true);
+    // 200 pulses at ~4 µs a change: the reader thread empties the 16-event queue as it fills, unless its wake-up
+    // comes later than 16 changes (a loaded machine); then the loss is reported and the line's level read.
+    const raised = standin.burst('gpiochip0', 27, 200);
+    expect(raised.edges).toBe(400);
+    if (raised.dropped === 0) {
+      expect((await client.until(t('27/count'), (m) => m.payload === '200')).payload).toBe('200');
+      await sleep(300);
+      expect(client.received.some((m) => m.topic === t('error'))).toBe(false);
+    } else {
+      const error = JSON.parse((await client.until(t('error'), () => true)).payload) as Record<string, string>;
+      expect(error).toMatchObject({ topic: t('27/state'), error: 'Edge events lost' });
+    }
+    await sleep(300);
+    expect(client.received.filter((m) => m.topic === t('27/state')).at(-1)?.payload).toBe('0');
   });
 
   it('pulses an active-low output on the line, and rejects a pulse to an input', async () => {
