@@ -227,7 +227,7 @@ export const openLibgpiodDriver = (
     edges,
     close: () => {
       closed = true;
-      // libuv stops polling the event fds before libgpiod closes them.
+      // The reader thread ends (joined) before libgpiod closes the event fds it reads.
       stopWatching?.();
       stopWatching = undefined;
       releaseAll();
