@@ -71,8 +71,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
@@ -1012,44 +1010,6 @@ static int reader_drain(struct reader *r, unsigned int i, size_t *got)
 	return 0;
 }
 
-/* struct sched_attr (linux/sched/types.h, first version): not in every libc's headers. */
-struct reader_sched_attr {
-	uint32_t size;
-	uint32_t sched_policy;
-	uint64_t sched_flags;
-	int32_t sched_nice;
-	uint32_t sched_priority;
-	uint64_t sched_runtime;
-	uint64_t sched_deadline;
-	uint64_t sched_period;
-};
-
-/*
- * Asks the scheduler for a short slice (100 µs), unprivileged: from Linux
- * 6.12 (EEVDF) a normal thread with a shorter slice gets an earlier deadline,
- * so its wake-up preempts a busy CPU sooner; a 16-event v1 queue fills in a
- * few hundred µs of a fast burst. Older kernels ignore it; a failure (a
- * seccomp filter) leaves the default. Same policy, same nice: no privilege.
- */
-static void reader_short_slice(void)
-{
-#ifdef SYS_sched_setattr
-	struct reader_sched_attr attr;
-	int nice;
-
-	errno = 0;
-	nice = getpriority(PRIO_PROCESS, 0);
-	if (nice == -1 && errno)
-		return;
-	memset(&attr, 0, sizeof(attr));
-	attr.size = sizeof(attr);
-	attr.sched_policy = 0; /* SCHED_OTHER */
-	attr.sched_nice = nice;
-	attr.sched_runtime = 100000;
-	(void)syscall(SYS_sched_setattr, 0, &attr, 0);
-#endif
-}
-
 static void *reader_main(void *arg)
 {
 	struct reader *r = arg;
@@ -1057,7 +1017,6 @@ static void *reader_main(void *arg)
 	const char *syscall = "read";
 	int e = 0;
 
-	reader_short_slice();
 	for (;;) {
 		size_t got = 0;
 		int n = epoll_wait(r->epfd, evs, (int)r->num + 1, -1), k, stopping;
