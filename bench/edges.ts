@@ -224,7 +224,7 @@ export const edges: Bench = {
           `records the last count published, the \`Edge events lost\` reports, and the writes answered. One fresh service per run; ${P.burstRuns} runs, ` +
           'the spacings in rotating order.',
         `**Idle CPU.** A bare Node process (\`setInterval(() => {}, 1 << 30)\`) and the service with 28 edge inputs (GPIO 0-27, \`edge: both\`: 28 event ` +
-          'fds watched by libuv, no timer) run side by side; after 3 s, the CPU each uses over the same ' +
+          'fds, one reader thread waiting on them in epoll, no timer) run side by side; after 3 s, the CPU each uses over the same ' +
           `${P.windowMs / 1000} s (the sum of its threads' /proc schedstat) is divided by the wall time. Then the same 28 inputs polled every 50 ms ` +
           `(the Greengrass default), for scale. ${P.cpuRuns} runs.`,
       ],
