@@ -125,6 +125,9 @@ export const edgeLevels = (deps: WatchDeps): Observable<Watched> =>
 /** Per input pin, what happens after its level is seen. */
 export interface InputSettings {
   readonly debounceMs: (pin: number) => number;
+  /** Whether any pin has a debounce window, events or a counter: without, levels go straight to states. */
+  readonly debounces?: boolean;
+  readonly publishesEvents?: boolean;
   /** Which edges are the pin's events; undefined: it publishes none. */
   readonly events: (pin: number) => EdgeMode | undefined;
   readonly count: (pin: number) => CountMode | undefined;
@@ -143,6 +146,8 @@ export const inputSettings = (pins: ReadonlyArray<InputSpec>): InputSettings => 
     },
     count: (pin) => by.get(pin)?.count,
     counted: pins.filter((p) => p.count !== undefined).map((p) => p.pin),
+    debounces: pins.some((p) => (p.debounceMs ?? 0) > 0),
+    publishesEvents: pins.some((p) => p.events === true),
   };
 };
 
@@ -185,6 +190,26 @@ export const pinCounts = (
 
 const isObserved = (w: Watched): w is Observed => w._tag === 'Level';
 
+const toState = (o: Observed): Output => state(o.pin, o.level);
+
+/**
+ * Levels, debounced where a pin has a window, to states, events and counts.
+ * Settings that say no pin debounces, publishes events or counts (as for the
+ * Greengrass strings) skip those units: the path is then the poll's alone.
+ */
+const fanOut = (
+  level$: Observable<Observed>,
+  deps: { readonly settings: InputSettings; readonly resync$?: Observable<unknown> },
+): Observable<Output> => {
+  const { settings } = deps;
+  const all = settings.debounces === undefined || settings.publishesEvents === undefined;
+  const debounced$ = all || settings.debounces === true ? debounceLevels(level$, settings) : level$;
+  if (!all && settings.publishesEvents === false && settings.counted.length === 0) return debounced$.pipe(map(toState));
+  return debounced$.pipe(
+    connect((levels) => merge(levels.pipe(map(toState)), pinEvents(levels, settings), pinCounts(levels, settings, deps.resync$))),
+  );
+};
+
 /**
  * Observed levels to outputs: gaps and failures to the error topic; levels
  * debounced per pin, then to states, events and counts (in that order for
@@ -201,15 +226,7 @@ export const inputOutputs = (
           filter((w): w is EdgeGap | Rejected => !isObserved(w)),
           map((w): Output => (w._tag === 'Gap' ? { _tag: 'Rejected', error: errors.eventsLost(stateTopic(deps.thing, w.pin), w.pin, w.missed) } : w)),
         ),
-        debounceLevels(all.pipe(filter(isObserved)), deps.settings).pipe(
-          connect((levels) =>
-            merge(
-              levels.pipe(map((o): Output => state(o.pin, o.level))),
-              pinEvents(levels, deps.settings),
-              pinCounts(levels, deps.settings, deps.resync$),
-            ),
-          ),
-        ),
+        fanOut(all.pipe(filter(isObserved)), deps),
       ),
     ),
   );
