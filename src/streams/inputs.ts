@@ -11,10 +11,10 @@ export interface InputDeps {
   readonly thing: string;
 }
 
-type Sample = E.Either<DriverError, ReadonlyArray<Level>>;
+export type Sample = E.Either<DriverError, ReadonlyArray<Level>>;
 
 /** Two samples are the same when every level is, or when both fail the same way. */
-const sameSample = (a: Sample, b: Sample): boolean => {
+export const sameSample = (a: Sample, b: Sample): boolean => {
   if (E.isLeft(a) || E.isLeft(b)) return E.isLeft(a) && E.isLeft(b) && a.left.message === b.left.message;
   const x = a.right;
   const y = b.right;

@@ -20,7 +20,7 @@ import {
   of,
   Subject,
 } from 'rxjs';
-import type { DriverError, GpioDriver, KernelEdge } from '../core/driver';
+import type { GpioDriver, KernelEdge } from '../core/driver';
 import * as errors from '../core/errors';
 import type { CountMode, EdgeMode, InputSpec, Level } from '../core/model';
 import { type Count, type Event, type Output, state } from '../core/outputs';
@@ -29,6 +29,7 @@ import { stateTopic } from '../core/topics';
 import { countPulses, edgesOfLevels } from './counter';
 import { debounceLevels } from './debounce';
 import { type EdgeGap, edgesToLevels } from './edges';
+import { type Sample, sameSample } from './inputs';
 
 /** A level seen on an input line: by a poll (no `at`) or by an edge (`at`: the kernel's timestamp). */
 export interface Observed {
@@ -45,17 +46,6 @@ export interface WatchDeps {
   readonly driver: GpioDriver;
   readonly thing: string;
 }
-
-type Sample = E.Either<DriverError, ReadonlyArray<Level>>;
-
-const sameSample = (a: Sample, b: Sample): boolean => {
-  if (E.isLeft(a) || E.isLeft(b)) return E.isLeft(a) && E.isLeft(b) && a.left.message === b.left.message;
-  const x = a.right;
-  const y = b.right;
-  if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
-};
 
 /**
  * Each tick, one bulk read of every polled input, then `distinctUntilChanged`

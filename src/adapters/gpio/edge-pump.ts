@@ -1,3 +1,4 @@
+import { Observable, type Subscriber } from 'rxjs';
 import type { KernelEdge } from '../../core/driver';
 
 export interface PumpOptions {
@@ -83,6 +84,45 @@ export const edgePump = (
       if (scheduled !== undefined) clearImmediate(scheduled);
       scheduled = undefined;
       pending = [];
+    },
+  };
+};
+
+/**
+ * A driver's `edges()`, as the port describes it: complete at once without
+ * edge inputs, an error once the chip is released or while another
+ * subscriber watches, and `start` (which drops what was queued and begins
+ * watching, returning how to stop) run for the one subscriber. `stop` ends
+ * the current watch, for the driver's `close` before it releases the lines.
+ */
+export const singleWatch = (deps: {
+  readonly none: boolean;
+  readonly closed: () => boolean;
+  readonly start: (subscriber: Subscriber<KernelEdge>) => () => void;
+}): { readonly edges: () => Observable<KernelEdge>; readonly stop: () => void } => {
+  let current: (() => void) | undefined;
+  const edges = (): Observable<KernelEdge> =>
+    new Observable<KernelEdge>((subscriber) => {
+      if (deps.none) return subscriber.complete();
+      if (deps.closed()) return subscriber.error(new Error('the GPIO chip is released'));
+      if (current !== undefined) return subscriber.error(new Error('the edge events are already watched'));
+      let stop: () => void;
+      try {
+        stop = deps.start(subscriber);
+      } catch (err) {
+        return subscriber.error(err);
+      }
+      current = stop;
+      return () => {
+        stop();
+        if (current === stop) current = undefined;
+      };
+    });
+  return {
+    edges,
+    stop: () => {
+      current?.();
+      current = undefined;
     },
   };
 };

@@ -6,7 +6,7 @@ import { chooseChip, type ChipHandle } from '../chip';
 import type { DriverError, GpioDriver, KernelEdge } from '../driver';
 import { CONSUMER, addonError } from '../libgpiod/addon';
 import * as messages from '../messages';
-import { edgePump } from '../edge-pump';
+import { edgePump, singleWatch } from '../edge-pump';
 import { type CdevAddon, type CdevAttr, loadCdevAddon, type ReaderHandle, type ReaderRecord, V2Flag } from './addon';
 
 export interface CdevDriver extends GpioDriver {
@@ -175,39 +175,30 @@ export const openCdevDriver = (
     E.left({ pin, message: closed ? 'the GPIO chip is released' : `GPIO ${pin} is not requested` });
 
   // The edge lines' events come on the request's own file descriptor, read by the addon's reader thread.
-  let stopWatching: (() => void) | undefined;
+  // The edge lines' events come on the request's own file descriptor, read by the addon's reader thread.
   const toEdge = (e: ReaderRecord): KernelEdge => ({ pin: e.offset, rising: e.rising, timestampNs: e.timestampNs, seqno: e.seqno });
-  const edges = (): Observable<KernelEdge> =>
-    new Observable<KernelEdge>((subscriber) => {
-      if (edgeInputs.length === 0) return subscriber.complete();
-      if (closed) return subscriber.error(new Error('the GPIO chip is released'));
-      if (stopWatching !== undefined) return subscriber.error(new Error('the edge events are already watched'));
-      try {
-        // What was queued before anyone listened belongs to nobody: drop it, so the levels read next are the start.
-        while (addon.readEvents(fd).length > 0);
-        // The thread empties the kernel's queue as it fills; the pump hands on what it read, yielding to MQTT (see edge-pump).
-        let reader: ReaderHandle | undefined;
-        const pump = edgePump(
-          () => (reader === undefined ? [] : addon.readerTake(reader).map(toEdge)),
-          (e) => subscriber.next(e),
-          (err) => subscriber.error(err),
-        );
-        reader = addon.readerStart([fd], [0], 2, pump.readable);
-        const started = reader;
-        stopWatching = () => {
-          addon.readerStop(started);
-          pump.stop();
-        };
-      } catch (err) {
-        stopWatching = undefined;
-        return subscriber.error(err);
-      }
-      const stop = stopWatching;
+  const watch = singleWatch({
+    none: edgeInputs.length === 0,
+    closed: () => closed,
+    start: (subscriber) => {
+      // What was queued before anyone listened belongs to nobody: drop it, so the levels read next are the start.
+      while (addon.readEvents(fd).length > 0);
+      // The thread empties the kernel's queue as it fills; the pump hands on what it read, yielding to MQTT (see edge-pump).
+      let reader: ReaderHandle | undefined;
+      const pump = edgePump(
+        () => (reader === undefined ? [] : addon.readerTake(reader).map(toEdge)),
+        (e) => subscriber.next(e),
+        (err) => subscriber.error(err),
+      );
+      reader = addon.readerStart([fd], [0], 2, pump.readable);
+      const started = reader;
       return () => {
-        stop();
-        if (stopWatching === stop) stopWatching = undefined;
+        addon.readerStop(started);
+        pump.stop();
       };
-    });
+    },
+  });
+  const edges = watch.edges;
 
   return E.right({
     kind: 'cdev',
@@ -243,8 +234,7 @@ export const openCdevDriver = (
       if (closed) return;
       closed = true;
       // A reader thread still running ends before its descriptor is closed.
-      stopWatching?.();
-      stopWatching = undefined;
+      watch.stop();
       try {
         addon.close(fd);
       } catch {

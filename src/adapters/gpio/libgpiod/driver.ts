@@ -5,6 +5,7 @@ import type { DriverError, GpioDriver, KernelEdge } from '../driver';
 import { type Addon, type AddonBulk, type AddonChip, type AddonLine, addonError, CONSUMER, Flag, loadAddon, RequestType } from './addon';
 import { type CdevAddon, loadCdevAddon } from '../cdev/addon';
 import { type EdgeLines, loadEdgeAddon, requestEdgeLines } from './edges';
+import { singleWatch } from '../edge-pump';
 import { chooseChip } from '../chip';
 import * as messages from '../messages';
 
@@ -170,30 +171,20 @@ export const openLibgpiodDriver = (
     E.left({ pin, message: closed ? 'the GPIO chip is released' : `GPIO ${pin} is not requested` });
 
   // One subscriber at a time; what it watches stops before the lines are released.
-  let stopWatching: (() => void) | undefined;
-  const edges = (): Observable<KernelEdge> =>
-    new Observable<KernelEdge>((subscriber) => {
-      const lines = edgeLines;
-      if (lines === undefined) return subscriber.complete();
-      if (closed) return subscriber.error(new Error('the GPIO chip is released'));
-      if (stopWatching !== undefined) return subscriber.error(new Error('the edge events are already watched'));
-      try {
-        // What was queued before anyone listened belongs to nobody: drop it, so the levels read next are the start.
-        lines.drain();
-        stopWatching = lines.watch(
-          (batch) => batch.forEach((e) => subscriber.next(e)),
-          (err) => subscriber.error(err),
-        );
-      } catch (err) {
-        stopWatching = undefined;
-        return subscriber.error(err);
-      }
-      const stop = stopWatching;
-      return () => {
-        stop();
-        if (stopWatching === stop) stopWatching = undefined;
-      };
-    });
+  const watch = singleWatch({
+    none: edgeLines === undefined,
+    closed: () => closed,
+    start: (subscriber) => {
+      const lines = edgeLines as EdgeLines;
+      // What was queued before anyone listened belongs to nobody: drop it, so the levels read next are the start.
+      lines.drain();
+      return lines.watch(
+        (batch) => batch.forEach((e) => subscriber.next(e)),
+        (err) => subscriber.error(err),
+      );
+    },
+  });
+  const edges = watch.edges;
 
   return E.right({
     kind: 'libgpiod',
@@ -228,8 +219,7 @@ export const openLibgpiodDriver = (
     close: () => {
       closed = true;
       // The reader thread ends (joined) before libgpiod closes the event fds it reads.
-      stopWatching?.();
-      stopWatching = undefined;
+      watch.stop();
       releaseAll();
       // The chip stays referenced until here: node-libgpiod releases every line
       // requested through a chip when the chip object is collected.
