@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { invalidUtf8At } from '../../src/adapters/file-read';
 import { loadConfigFile, MAX_CONFIG_BYTES } from '../../src/adapters/config-file';
 import type { Config } from '../../src/core/model';
-import { defaultConfig, SEED_PINS } from './config-fixtures';
+import { defaultConfig, input, output, SEED_PINS } from './config-fixtures';
 
 // The file adapter against real files in a temporary directory.
 
@@ -57,6 +57,11 @@ describe('loadConfigFile', () => {
   it('asks for a single YAML document', () => {
     const path = file('two.yaml', ['thingName: t1', '---', 'InputGpios: "5"', ''].join('\n'));
     expect(loadConfigFile(path, {})).toEqual(E.left([`${path}:2:1: YAML syntax error: a config is one YAML document: remove the second ---`]));
+  });
+
+  it('takes a lone pin as YAML writes it, a number (InputGpios: 5)', () => {
+    const path = file('numbers.yaml', ['thingName: t1', 'InputGpios: 5', 'OutputGpios: 8', ''].join('\n'));
+    expect(loadConfigFile(path, {})).toEqual(E.right(defaultConfig('t1', [input(5), output(8)])));
   });
 
   it('reports a missing file in one line naming it', () => {
