@@ -22,6 +22,7 @@ export * from './core/model';
 export * from './core/topics';
 export { parseLevel, parsePin, formatLevel } from './core/payload';
 export { decodeConfig } from './core/config';
+export type { Either, Left, Right } from './core/either';
 export type { GpioDriver, SimulatedGpio, DriverError, KernelEdge } from './core/driver';
 export { isSimulated } from './core/driver';
 export { openSimDriver } from './adapters/gpio/sim';

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { invalidUtf8At } from '../../src/adapters/file-read';
 import { loadConfigFile, MAX_CONFIG_BYTES } from '../../src/adapters/config-file';
 import type { Config } from '../../src/core/model';
-import { defaultConfig, SEED_PINS } from './config-fixtures';
+import { defaultConfig, input, output, SEED_PINS } from './config-fixtures';
 
 // The file adapter against real files in a temporary directory.
 
@@ -38,25 +38,24 @@ describe('loadConfigFile', () => {
     expect(loadConfigFile(path, { AWS_IOT_THING_NAME: 'gg' })).toEqual(E.right(defaults('gg', ['GpioMem-ResourceId'])));
   });
 
-  it('reports a YAML syntax error with the file name, line and column', () => {
+  it('reports a YAML mistake with the file name and the line it starts on', () => {
     const path = file('broken.yaml', ['thingName: t1', 'mqtt:', '  port: [1883', 'gpio: {}', ''].join('\n'));
-    const r = loadConfigFile(path, {});
-    expect(E.isLeft(r)).toBe(true);
-    if (E.isLeft(r)) {
-      expect(r.left.length).toBeGreaterThan(0);
-      for (const line of r.left) expect(line).toMatch(new RegExp(`^${escape(path)}:\\d+:\\d+: YAML syntax error: \\S`));
-      expect(r.left[0]).toMatch(new RegExp(`^${escape(path)}:[34]:\\d+: `));
-    }
+    expect(loadConfigFile(path, {})).toEqual(E.left([`${path}:3: the [ at column 9 is never closed: add the closing ] after the last item`]));
   });
 
   it('reports a key given twice as a YAML error at its line', () => {
     const path = file('twice.yaml', ['thingName: t1', 'InputGpios: "5"', 'InputGpios: "6"', ''].join('\n'));
-    expect(loadConfigFile(path, {})).toEqual(E.left([`${path}:3:1: YAML syntax error: Map keys must be unique`]));
+    expect(loadConfigFile(path, {})).toEqual(E.left([`${path}:3: InputGpios is given twice (first on line 2): keep one`]));
   });
 
   it('asks for a single YAML document', () => {
     const path = file('two.yaml', ['thingName: t1', '---', 'InputGpios: "5"', ''].join('\n'));
-    expect(loadConfigFile(path, {})).toEqual(E.left([`${path}:2:1: YAML syntax error: a config is one YAML document: remove the second ---`]));
+    expect(loadConfigFile(path, {})).toEqual(E.left([`${path}:2: a config is one YAML document: remove the second ---`]));
+  });
+
+  it('takes a lone pin as YAML writes it, a number (InputGpios: 5)', () => {
+    const path = file('numbers.yaml', ['thingName: t1', 'InputGpios: 5', 'OutputGpios: 8', ''].join('\n'));
+    expect(loadConfigFile(path, {})).toEqual(E.right(defaultConfig('t1', [input(5), output(8)])));
   });
 
   it('reports a missing file in one line naming it', () => {
@@ -81,8 +80,6 @@ describe('loadConfigFile', () => {
     expect(loadConfigFile(path, {})).toEqual(E.left(['mqtt.port: expected integer, got "abc"']));
   });
 });
-
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('loadConfigFile: hostile files (issue 11)', () => {
   const left = (path: string): ReadonlyArray<string> => {
@@ -162,7 +159,7 @@ describe('loadConfigFile: hostile files (issue 11)', () => {
 
   it('still reports every key given twice, in one pass, at its line', () => {
     const path = file('twice-nested.yaml', ['thingName: t1', 'InputGpios: "5"', 'mqtt:', '  port: 1', '  port: 2', 'thingName: t2', ''].join('\n'));
-    expect(left(path)).toEqual([`${path}:5:3: YAML syntax error: Map keys must be unique`, `${path}:6:1: YAML syntax error: Map keys must be unique`]);
+    expect(left(path)).toEqual([`${path}:5: port is given twice (first on line 4): keep one`, `${path}:6: thingName is given twice (first on line 1): keep one`]);
   });
 
   it('reports 30,000 unknown keys, each on its line', () => {

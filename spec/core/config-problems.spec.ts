@@ -16,11 +16,11 @@ const withPins = (extra: Record<string, unknown>): Record<string, unknown> => ({
 
 describe('decodeConfig: problems, one line each', () => {
   it.each([
-    [{ InputGpios: '5,x' }, 'InputGpios: expected a comma-separated list of GPIO numbers with optional U or D, like "5,6U,7D", got "5,x"'],
-    [{ InputGpios: '5H' }, 'InputGpios: expected a comma-separated list of GPIO numbers with optional U or D, like "5,6U,7D", got "5H"'],
-    [{ InputGpios: 5 }, 'InputGpios: expected a comma-separated list of GPIO numbers with optional U or D, like "5,6U,7D", got 5'],
-    [{ OutputGpios: '8U' }, 'OutputGpios: expected a comma-separated list of GPIO numbers with optional H or L, like "8H,9,27L", got "8U"'],
-    [{ OutputGpios: '8,,9' }, 'OutputGpios: expected a comma-separated list of GPIO numbers with optional H or L, like "8H,9,27L", got "8,,9"'],
+    [{ InputGpios: '5,x' }, 'InputGpios: expected a GPIO number, or a comma-separated list of GPIO numbers with optional U or D, like "5,6U,7D", got "5,x"'],
+    [{ InputGpios: '5H' }, 'InputGpios: expected a GPIO number, or a comma-separated list of GPIO numbers with optional U or D, like "5,6U,7D", got "5H"'],
+    [{ InputGpios: 5.5 }, 'InputGpios: expected a GPIO number, or a comma-separated list of GPIO numbers with optional U or D, like "5,6U,7D", got 5.5'],
+    [{ OutputGpios: '8U' }, 'OutputGpios: expected a GPIO number, or a comma-separated list of GPIO numbers with optional H or L, like "8H,9,27L", got "8U"'],
+    [{ OutputGpios: '8,,9' }, 'OutputGpios: expected a GPIO number, or a comma-separated list of GPIO numbers with optional H or L, like "8H,9,27L", got "8,,9"'],
   ])('rejects a pin string that does not match the Greengrass pattern: %j', (raw, message) => {
     expect(problems(raw)).toEqual([message]);
   });

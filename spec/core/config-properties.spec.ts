@@ -56,9 +56,54 @@ describe('decodeConfig: properties', () => {
     );
   });
 
-  it('never throws on junk pin lists and poll periods, and a Right holds only valid, distinct pins', () => {
+  it('takes one pin written as a YAML number (InputGpios: 5) as that pin with no suffix', () => {
     fc.assert(
-      fc.property(fc.oneof(pinishString, fc.string()), fc.oneof(pinishString, fc.string()), fc.oneof(pinishString, fc.anything()), (i, o, period) => {
+      fc.property(fc.integer({ min: 1, max: 1024 }).chain((lines) => fc.tuple(fc.constant(lines), fc.integer({ min: 0, max: lines - 1 }), fc.boolean())), ([lines, pin, isInput]) => {
+        const r = decodeConfig({ [isInput ? 'InputGpios' : 'OutputGpios']: pin, gpio: { lines } }, env);
+        const expected: PinSpec = isInput ? { pin, direction: 'input', bias: 'as-is', activeLow: false } : { pin, direction: 'output', initial: 'keep', activeLow: false };
+        expect(r).toEqual(E.right(expect.objectContaining({ pins: [expected] })));
+      }),
+    );
+  });
+
+  it('refuses any number that is not a whole GPIO number in range, in one line at its key', () => {
+    const notAPin = fc.oneof(fc.double().filter((n) => !Number.isInteger(n) || n < 0 || n >= 28), fc.integer({ min: -1000, max: -1 }), fc.integer({ min: 28 }));
+    fc.assert(
+      fc.property(notAPin, fc.constantFrom('InputGpios', 'OutputGpios'), (n, key) => {
+        const r = decodeConfig({ [key]: n }, env);
+        expect(E.isLeft(r) && r.left.length === 1 && r.left[0]?.startsWith(`${key}: `)).toBe(true);
+      }),
+    );
+  });
+
+  it('accepts a pin string exactly when, white space around each item aside, it matches the connector\'s pattern', () => {
+    // The README's documented rule, written out here from the seed's patterns, not taken from the code.
+    const strict = { InputGpios: /^$|^[0-9]+[UD]?(,[0-9]+[UD]?)*$/, OutputGpios: /^$|^[0-9]+[HL]?(,[0-9]+[HL]?)*$/ } as const;
+    const blank = fc.constantFrom('', ' ', '  ', '\t');
+    const padded = fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 27 }), fc.constantFrom('', 'U', 'D'), blank, blank), { minLength: 1, maxLength: 10, selector: ([pin]) => pin });
+    fc.assert(
+      fc.property(padded, (items) => {
+        const loose = items.map(([pin, suffix, before, after]) => `${before}${pin}${suffix}${after}`).join(',');
+        const tight = items.map(([pin, suffix]) => `${pin}${suffix}`).join(',');
+        expect(decodeConfig({ InputGpios: loose }, env)).toEqual(decodeConfig({ InputGpios: tight }, env));
+        expect(E.isRight(decodeConfig({ InputGpios: loose }, env))).toBe(true);
+      }),
+    );
+    fc.assert(
+      fc.property(pinishString, fc.constantFrom('InputGpios', 'OutputGpios') as fc.Arbitrary<keyof typeof strict>, (text, key) => {
+        const r = decodeConfig({ [key]: text, gpio: { lines: 1024 } }, env);
+        const shapeProblem = E.isLeft(r) && r.left.some((line) => line.startsWith(`${key}: expected`));
+        const squeezed = text.split(',').map((item) => item.trim()).join(',');
+        expect(shapeProblem).toBe(!strict[key].test(squeezed));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never throws on junk pin lists and poll periods, and a Right holds only valid, distinct pins', () => {
+    const junkList = fc.oneof(pinishString, fc.string(), fc.integer(), fc.double());
+    fc.assert(
+      fc.property(junkList, junkList, fc.oneof(pinishString, fc.anything()), (i, o, period) => {
         const r = decodeConfig({ InputGpios: i, OutputGpios: o, InputPollPeriod: period }, env);
         expect(wellFormed(r)).toBe(true);
         if (E.isRight(r)) {

@@ -52,8 +52,36 @@ describe('decodeConfig: the Greengrass connector parameters', () => {
   it('strips spaces around commas, and nothing else', () => {
     expect(right({ InputGpios: ' 5, 6U ,7D ', OutputGpios: '8H ,9' }).pins).toEqual(SEED_PINS.slice(0, 5));
     expect(problems({ InputGpios: '5 6' })).toEqual([
-      'InputGpios: expected a comma-separated list of GPIO numbers with optional U or D, like "5,6U,7D", got "5 6"',
+      'InputGpios: expected a GPIO number, or a comma-separated list of GPIO numbers with optional U or D, like "5,6U,7D", got "5 6"',
     ]);
+  });
+
+  it('takes one pin written as a YAML number (InputGpios: 5), as the string "5" is taken', () => {
+    expect(right({ InputGpios: 5, OutputGpios: 8 }).pins).toEqual([input(5), output(8)]);
+    expect(right({ InputGpios: 0 }).pins).toEqual([input(0)]);
+    expect(right({ InputGpios: 5 })).toEqual(right({ InputGpios: '5' }));
+  });
+
+  it.each([
+    [5.5, '', '5.5'],
+    [NaN, '', '.nan'],
+    [Infinity, 'too large: ', '.inf'],
+    [-Infinity, 'too small: ', '-.inf'],
+    [1e20, 'too large: ', '100000000000000000000'],
+  ])('refuses %p, which is no GPIO number, naming what it takes', (n, scale, shown) => {
+    expect(problems({ InputGpios: n })).toEqual([
+      `InputGpios: ${scale}expected a GPIO number, or a comma-separated list of GPIO numbers with optional U or D, like "5,6U,7D", got ${shown}`,
+    ]);
+    expect(problems({ OutputGpios: n })).toEqual([
+      `OutputGpios: ${scale}expected a GPIO number, or a comma-separated list of GPIO numbers with optional H or L, like "8H,9,27L", got ${shown}`,
+    ]);
+  });
+
+  it('checks a pin given as a number like any other: the chip\'s range, and each pin once', () => {
+    expect(problems({ InputGpios: 28 })).toEqual(['InputGpios: pin 28 is out of range 0-27']);
+    expect(problems({ OutputGpios: -1 })).toEqual(['OutputGpios: pin -1 is out of range 0-27']);
+    expect(problems({ InputGpios: 9, OutputGpios: 9 })).toEqual(['OutputGpios: pin 9 is also an input']);
+    expect(right({ OutputGpios: 40, gpio: { lines: 54 } }).pins).toEqual([output(40)]);
   });
 
   it('lists inputs first, then outputs, each in configured order', () => {

@@ -3,9 +3,9 @@
  * types. Adapters (`src/adapters/gpio/*`) implement it; the core and the
  * stream units depend only on this file.
  */
-import type * as E from 'fp-ts/Either';
 import type { Observable } from 'rxjs';
 import type { Level, PinSpec } from './model';
+import type { Either } from './either';
 
 /** A failure of the GPIO driver, as a value. */
 export interface DriverError {
@@ -48,11 +48,11 @@ export interface GpioDriver {
   /** The input pins watched by edge events (edge `rising`, `falling` or `both`), in configured order. */
   readonly edgeInputs: ReadonlyArray<number>;
   /** One bulk read of every polled input line. */
-  readInputs(): E.Either<DriverError, ReadonlyArray<Level>>;
+  readInputs(): Either<DriverError, ReadonlyArray<Level>>;
   /** Read one configured line, input or output. */
-  read(pin: number): E.Either<DriverError, Level>;
+  read(pin: number): Either<DriverError, Level>;
   /** Set an output line; answers the level read back. */
-  write(pin: number, level: Level): E.Either<DriverError, Level>;
+  write(pin: number, level: Level): Either<DriverError, Level>;
   /**
    * Every edge (rising and falling, whatever the pin's `edge` setting) of the
    * `edgeInputs`, in the order they happened, each event queued by the kernel
@@ -70,7 +70,7 @@ export interface GpioDriver {
 export interface SimulatedGpio extends GpioDriver {
   readonly kind: 'sim';
   /** Sets an input line's physical level; an edge input reports the edge. */
-  simulate(pin: number, level: Level): E.Either<DriverError, Level>;
+  simulate(pin: number, level: Level): Either<DriverError, Level>;
   /** The physical level of a line, as a meter on the pin would read it (active-low shows here). */
   lineLevel(pin: number): Level | undefined;
 }
@@ -78,4 +78,4 @@ export interface SimulatedGpio extends GpioDriver {
 export const isSimulated = (d: GpioDriver): d is SimulatedGpio => d.kind === 'sim';
 
 /** Opens a driver for the configured pins; a start-up failure is a message for the user. */
-export type OpenDriver = (pins: ReadonlyArray<PinSpec>) => E.Either<string, GpioDriver>;
+export type OpenDriver = (pins: ReadonlyArray<PinSpec>) => Either<string, GpioDriver>;

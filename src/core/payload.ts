@@ -1,12 +1,13 @@
 import * as E from 'fp-ts/Either';
 import type { Level } from './model';
+import type { Either } from './either';
 
 /**
  * A write payload: `0` or `1` as an integer or as a JSON string (`"1"`), with
  * surrounding white space allowed. The seed's Lambda sends `str(state)`; early
  * versions of its docs asked for JSON, so both must work.
  */
-export const parseLevel = (payload: string): E.Either<string, Level> => {
+export const parseLevel = (payload: string): Either<string, Level> => {
   const text = payload.trim();
   switch (text) {
     case '0':

@@ -5,6 +5,7 @@
  */
 import * as E from 'fp-ts/Either';
 import type { Level } from './model';
+import type { Either } from './either';
 
 /** The shortest pulse, in milliseconds. */
 export const PULSE_MIN_MS = 1;
@@ -21,7 +22,7 @@ const clip = (s: string): string => (s.length > 64 ? `${s.slice(0, 64)}…` : s)
  * `0x10`, `2.5` and `-1` are refused. The left is a sentence for the error
  * topic's `long_description`.
  */
-export const pulseDuration = (payload: string): E.Either<string, number> => {
+export const pulseDuration = (payload: string): Either<string, number> => {
   const text = payload.trim();
   const digits = /^"([0-9]+)"$/.exec(text)?.[1] ?? (/^[0-9]+$/.test(text) ? text : undefined);
   const ms = digits === undefined ? Number.NaN : Number(digits);

@@ -6,6 +6,7 @@ import type { Level, PinSpec } from './model';
 import { canonicalPin, parseLevel, parsePin } from './payload';
 import { pulseDuration } from './pulse';
 import { requestTopicParser, type RequestKind } from './topics';
+import type { Either } from './either';
 
 /**
  * How a requester asked to be answered, decoded at the MQTT boundary and
@@ -59,7 +60,7 @@ export interface Rejected {
   readonly reply?: Reply;
 }
 
-export type Decision = E.Either<Rejected | Ignored, Command>;
+export type Decision = Either<Rejected | Ignored, Command>;
 
 /** What the reducer knows: the pins and their directions, fixed at start-up. */
 export interface PinTable {

@@ -5,13 +5,14 @@ import * as errors from '../core/errors';
 import type { Level } from '../core/model';
 import { type Output, state } from '../core/outputs';
 import { stateTopic } from '../core/topics';
+import type { Either } from '../core/either';
 
 export interface InputDeps {
   readonly driver: GpioDriver;
   readonly thing: string;
 }
 
-export type Sample = E.Either<DriverError, ReadonlyArray<Level>>;
+export type Sample = Either<DriverError, ReadonlyArray<Level>>;
 
 /** Two samples are the same when every level is, or when both fail the same way. */
 export const sameSample = (a: Sample, b: Sample): boolean => {

@@ -2,6 +2,7 @@ import * as E from 'fp-ts/Either';
 import { EMPTY, Subject } from 'rxjs';
 import { type InputSpec, type Level, type PinSpec, watchesEdges } from '../../core/model';
 import type { DriverError, KernelEdge, SimulatedGpio } from './driver';
+import type { Either } from '../../core/either';
 
 /**
  * A simulated chip held in memory: a new user can try the whole flow without a
@@ -19,7 +20,7 @@ import type { DriverError, KernelEdge, SimulatedGpio } from './driver';
 export const openSimDriver = (
   pins: ReadonlyArray<PinSpec>,
   lineLevels: ReadonlyMap<number, Level> = new Map(),
-): E.Either<string, SimulatedGpio> => {
+): Either<string, SimulatedGpio> => {
   const physical = new Map<number, Level>();
   const spec = new Map<number, PinSpec>();
   for (const p of pins) {

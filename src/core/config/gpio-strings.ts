@@ -1,11 +1,13 @@
 import * as t from 'io-ts';
 import type { Bias, InitialLevel, InputSpec, OutputSpec } from '../model';
+import { show } from './problems';
 
 /**
  * The Greengrass connector's pin lists, `InputGpios: "5,6U,7D"` and
  * `OutputGpios: "8H,9,27L"`, checked against the connector's own patterns so a
- * group's parameters paste in unchanged. The one leniency is whitespace around
- * the commas, which people type and the pattern would refuse for no gain.
+ * group's parameters paste in unchanged. Two leniencies, for what people
+ * type and the pattern would refuse for no gain: white space around each item
+ * (`"8H, 9"`), and one pin as a YAML number (`InputGpios: 5`).
  */
 
 /**
@@ -38,11 +40,24 @@ const items = (s: string): ReadonlyArray<{ readonly pin: number; readonly suffix
         return { pin: Number(digits), suffix: item.slice(digits.length) };
       });
 
+/**
+ * `InputGpios: 5`: YAML reads a lone pin as a number, and people write it so.
+ * It is that pin with no suffix, as `"5"` is; its range is checked with the
+ * other pins (`pin -1 is out of range 0-27`).
+ */
+const onePin = <A>(n: number, c: t.Context, name: string, toSpec: (pin: number, suffix: string) => A): t.Validation<ReadonlyArray<A>> => {
+  // `+ 0` turns -0 into 0.
+  if (Number.isSafeInteger(n)) return t.success([toSpec(n + 0, '')]);
+  if (Number.isNaN(n) || Math.abs(n) <= Number.MAX_SAFE_INTEGER) return t.failure(n, c);
+  return t.failure(n, c, `${n > 0 ? 'too large' : 'too small'}: expected ${name}, got ${show(n)}`);
+};
+
 const pinList = <A>(name: string, pattern: RegExp, toSpec: (pin: number, suffix: string) => A): t.Type<ReadonlyArray<A>, ReadonlyArray<A>, unknown> =>
   new t.Type<ReadonlyArray<A>, ReadonlyArray<A>, unknown>(
     name,
     (u): u is ReadonlyArray<A> => Array.isArray(u),
     (u, c) => {
+      if (typeof u === 'number') return onePin(u, c, name, toSpec);
       if (typeof u !== 'string') return t.failure(u, c);
       // A cheap bound before any splitting: each item takes at least two characters with its comma.
       if (u.length > MAX_LIST_ITEMS * 16) return t.failure(u, c, `too long: ${u.length} characters; at most ${MAX_LIST_ITEMS} pins`);
@@ -57,14 +72,14 @@ const pinList = <A>(name: string, pattern: RegExp, toSpec: (pin: number, suffix:
 
 /** `InputGpios`: `U` pull-up, `D` pull-down, no suffix leaves the bias as it is. */
 export const inputGpios = pinList<InputSpec>(
-  'a comma-separated list of GPIO numbers with optional U or D, like "5,6U,7D"',
+  'a GPIO number, or a comma-separated list of GPIO numbers with optional U or D, like "5,6U,7D"',
   INPUT_ITEM,
   (pin, suffix) => ({ pin, direction: 'input', bias: BIAS[suffix] ?? 'as-is', activeLow: false }),
 );
 
 /** `OutputGpios`: `H` starts high, `L` low, no suffix keeps the line's level. */
 export const outputGpios = pinList<OutputSpec>(
-  'a comma-separated list of GPIO numbers with optional H or L, like "8H,9,27L"',
+  'a GPIO number, or a comma-separated list of GPIO numbers with optional H or L, like "8H,9,27L"',
   OUTPUT_ITEM,
   (pin, suffix) => ({ pin, direction: 'output', initial: INITIAL[suffix] ?? 'keep', activeLow: false }),
 );

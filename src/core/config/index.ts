@@ -10,6 +10,7 @@ import { isRecord, own, problem, show, type Problems } from './problems';
 import { homeAssistantConfig } from './home-assistant';
 import { Gpio, HomeAssistant, Mqtt, TopLevel } from './shape';
 import { resolveThingName, type ConfigEnv } from './thing-name';
+import type { Either } from '../either';
 
 export type { Problems } from './problems';
 export type { ConfigEnv } from './thing-name';
@@ -31,7 +32,7 @@ const given = (raw: unknown, key: string): boolean => {
  * the file in one pass. `env` supplies `AWS_IOT_THING_NAME` when the config
  * has no `thingName`.
  */
-export const decodeConfig = (raw: unknown, env: ConfigEnv): E.Either<Problems, Config> => {
+export const decodeConfig = (raw: unknown, env: ConfigEnv): Either<Problems, Config> => {
   // Anything but a mapping would turn every key into a "missing": one line says it better.
   if (raw !== undefined && raw !== null && !isRecord(raw)) {
     return E.left([problem('', `expected a mapping (keys like InputGpios: "5,6U"), got ${show(raw)}`)]);

@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { forbiddenCharacter, utf8Bytes } from './mqtt-string';
 import { problem, show, type Problems } from './problems';
+import type { Either } from '../either';
 
 /** Where the thing name may come from besides the config: Greengrass sets this variable. */
 export interface ConfigEnv {
@@ -35,7 +36,7 @@ const thingNameProblem = (name: string): string | undefined => {
  * that is already reported, and falling back to the environment would hide it.
  * An empty environment variable counts as unset, as shells often leave one.
  */
-export const resolveThingName = (configured: string | undefined, given: boolean, env: ConfigEnv): E.Either<Problems, string> => {
+export const resolveThingName = (configured: string | undefined, given: boolean, env: ConfigEnv): Either<Problems, string> => {
   if (configured === undefined && given) return E.left([]);
   const fromEnv = env.AWS_IOT_THING_NAME;
   const name = configured ?? (fromEnv === '' ? undefined : fromEnv);

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { join } from 'node:path';
+import type { Either } from '../../../core/either';
 
 /**
  * Our addon over the kernel's GPIO character device, uAPI v2 (native/,
@@ -120,7 +121,7 @@ export const V2Flag = {
 export const ADDON_PATH = join(__dirname, '..', '..', '..', '..', 'build', 'Release', 'gpio_cdev.node');
 
 /** Loads the addon, or says why not and how to fix it. */
-export const loadCdevAddon = (): E.Either<string, CdevAddon> =>
+export const loadCdevAddon = (): Either<string, CdevAddon> =>
   E.tryCatch(
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     () => require(ADDON_PATH) as CdevAddon,

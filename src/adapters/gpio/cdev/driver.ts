@@ -8,6 +8,7 @@ import { CONSUMER, addonError } from '../libgpiod/addon';
 import * as messages from '../messages';
 import { edgePump, singleWatch } from '../edge-pump';
 import { type CdevAddon, type CdevAttr, loadCdevAddon, type ReaderHandle, type ReaderRecord, V2Flag } from './addon';
+import type { Either } from '../../../core/either';
 
 export interface CdevDriver extends GpioDriver {
   readonly kind: 'cdev';
@@ -54,7 +55,7 @@ export const listChips = (dev = '/dev'): string[] =>
 export const requestConfig = (
   flags: ReadonlyArray<number>,
   initial: ReadonlyArray<Level | undefined>,
-): E.Either<string, { flags: number; attrs: CdevAttr[] }> => {
+): Either<string, { flags: number; attrs: CdevAttr[] }> => {
   const groups = new Map<number, number[]>();
   flags.forEach((f, i) => groups.set(f, [...(groups.get(f) ?? []), i]));
   const bySize = [...groups.entries()].sort((a, b) => b[1].length - a[1].length);
@@ -80,9 +81,9 @@ export const requestConfig = (
 export const openCdevDriver = (
   pins: ReadonlyArray<PinSpec>,
   chipWanted: string,
-  load: () => E.Either<string, CdevAddon> = loadCdevAddon,
+  load: () => Either<string, CdevAddon> = loadCdevAddon,
   dev = '/dev',
-): E.Either<string, CdevDriver> => {
+): Either<string, CdevDriver> => {
   const loaded = load();
   if (E.isLeft(loaded)) return loaded;
   const addon = loaded.right;

@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/Either';
+import type { Either } from '../../../core/either';
 
 /**
  * The part of node-libgpiod (libgpiod 1.x) the driver uses, typed here: the
@@ -55,7 +56,7 @@ export const addonError = (e: unknown): AddonError => {
 };
 
 /** Loads node-libgpiod, or says why not and how to fix it. */
-export const loadAddon = (): E.Either<string, Addon> =>
+export const loadAddon = (): Either<string, Addon> =>
   E.tryCatch(
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     () => require('node-libgpiod') as Addon,

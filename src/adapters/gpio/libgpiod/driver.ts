@@ -8,6 +8,7 @@ import { type EdgeLines, loadEdgeAddon, requestEdgeLines } from './edges';
 import { singleWatch } from '../edge-pump';
 import { chooseChip } from '../chip';
 import * as messages from '../messages';
+import type { Either } from '../../../core/either';
 
 export interface LibgpiodDriver extends GpioDriver {
   readonly kind: 'libgpiod';
@@ -68,9 +69,9 @@ const requestError = (addon: Addon, chip: AddonChip, pins: ReadonlyArray<number>
 export const openLibgpiodDriver = (
   pins: ReadonlyArray<PinSpec>,
   chipWanted: string,
-  load: () => E.Either<string, Addon> = loadAddon,
-  loadOurs: () => E.Either<string, CdevAddon> = loadCdevAddon,
-): E.Either<string, LibgpiodDriver> => {
+  load: () => Either<string, Addon> = loadAddon,
+  loadOurs: () => Either<string, CdevAddon> = loadCdevAddon,
+): Either<string, LibgpiodDriver> => {
   const addon = load();
   if (E.isLeft(addon)) return addon;
   // Edge inputs need our addon: say so before anything is requested.

@@ -4,6 +4,7 @@ import type { Level } from '../../../core/model';
 import { type CdevAddon, type LgEvent, type LgHandle, loadCdevAddon, type ReaderHandle, type ReaderRecord } from '../cdev/addon';
 import { CONSUMER } from './addon';
 import { edgePump } from '../edge-pump';
+import type { Either } from '../../../core/either';
 
 /**
  * The libgpiod driver's edge inputs. node-libgpiod 0.5.3 can request a line
@@ -47,7 +48,7 @@ const byTime = (a: Event, b: Event): number => (a.timestampNs < b.timestampNs ? 
 const toEdge = (e: Event): KernelEdge => ({ pin: e.offset, rising: e.rising, timestampNs: e.timestampNs });
 
 /** Our addon with its libgpiod 1.x event functions, or why not and how to fix it. */
-export const loadEdgeAddon = (pins: ReadonlyArray<number>, load: () => E.Either<string, CdevAddon> = loadCdevAddon): E.Either<string, CdevAddon> => {
+export const loadEdgeAddon = (pins: ReadonlyArray<number>, load: () => Either<string, CdevAddon> = loadCdevAddon): Either<string, CdevAddon> => {
   const fix = `, or set edge: none for GPIO ${pins.join(', ')}`;
   const loaded = load();
   if (E.isLeft(loaded)) return E.left(`edge events through libgpiod are read by our addon, and ${loaded.left}${fix}`);
