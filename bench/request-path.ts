@@ -1,15 +1,19 @@
 /**
  * Figure 1, the request path: write-then-state round trips through a real
- * Mosquitto, closed loop, the service against a bare echo client (the limit)
- * and, with --baseline, against the baseline's service (before).
+ * Mosquitto, closed loop, the service against a bare echo client (the limit),
+ * the service with its metrics endpoint on (scraped once a run), and, with
+ * --baseline, the baseline's service (before).
  */
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { httpGet } from '../spec/support/http';
+import { freePort } from '../spec/support/ports';
+import { parsePrometheusText, sampleOf } from '../spec/support/prometheus-text';
 import { type Baseline, describeBaseline } from './lib/baseline';
 import { type Bench, type Context, interleave } from './lib/bench';
 import { type Broker, startMosquitto } from './lib/mosquitto';
-import { cpuNs, LIB, sleep, spawnNode, startService, type Child } from './lib/procs';
+import { cpuNs, LIB, ROOT, rssKb, sleep, spawnNode, startService, type Child } from './lib/procs';
 import { fmt, type Section, type Target } from './lib/report';
 import { connectRequesters, type Requester, type Sample } from './lib/requesters';
 import { percentile, ratios, summarize, type Summary } from './lib/stats';
@@ -17,7 +21,7 @@ import { percentile, ratios, summarize, type Summary } from './lib/stats';
 const PINS = [8, 9, 10, 11];
 const CONCURRENCY = [1, 4] as const;
 const QOS = [0, 1] as const;
-type Side = 'service' | 'limit' | 'before';
+type Side = 'service' | 'metrics' | 'limit' | 'before';
 
 /** One side, one run: what the requesters saw and what the responder spent. */
 interface Measurement {
@@ -37,6 +41,8 @@ interface Responder {
   readonly process: Child;
   readonly brokerPid: number;
   readonly requesters: Requester[];
+  /** The metrics side's `/metrics` URL: scraped once a run, at the start of its window. */
+  readonly scrapeUrl?: string;
 }
 
 /** `c` requesters closed loop for warm-up + window; figures from the window only. */
@@ -44,7 +50,10 @@ const measure = async (r: Responder, c: number, warmMs: number, windowMs: number
   const cpu = () => ({ responder: cpuNs(r.process.pid), broker: cpuNs(r.brokerPid), self: process.cpuUsage() });
   let start = { at: 0, cpu: cpu() };
   let end = start;
-  const t1 = setTimeout(() => (start = { at: performance.now(), cpu: cpu() }), warmMs);
+  const t1 = setTimeout(() => {
+    start = { at: performance.now(), cpu: cpu() };
+    if (r.scrapeUrl !== undefined) void httpGet(r.scrapeUrl).catch(() => undefined);
+  }, warmMs);
   const t2 = setTimeout(() => (end = { at: performance.now(), cpu: cpu() }), warmMs + windowMs);
   const all: Sample[] = (await Promise.all(r.requesters.slice(0, c).map((q) => q.closedLoop(warmMs + windowMs + 50)))).flat();
   clearTimeout(t1);
@@ -63,19 +72,28 @@ const measure = async (r: Responder, c: number, warmMs: number, windowMs: number
   };
 };
 
-/** The echo (limit), or the service: this tree's (service) or the baseline's (before); with its requesters, probed. */
+/** The echo (limit), or the service: this tree's (service; metrics: with metrics.port) or the baseline's (before); with its requesters, probed. */
 const startResponder = async (side: Side, qos: 0 | 1, broker: Broker, baseline?: Baseline): Promise<Responder> => {
   let proc: Child;
+  let scrapeUrl: string | undefined;
   if (side === 'limit') {
     proc = spawnNode([join(LIB, 'echo.js'), broker.url, String(qos), 't'], {}, 'echo');
     await proc.line((l) => l === 'ready');
   } else {
-    const config = { thingName: 't', OutputGpios: PINS.join(','), mqtt: { url: broker.url, qos }, gpio: { driver: 'sim' } };
+    const metricsPort = side === 'metrics' ? await freePort() : undefined;
+    const config = {
+      thingName: 't',
+      OutputGpios: PINS.join(','),
+      mqtt: { url: broker.url, qos },
+      gpio: { driver: 'sim' },
+      ...(metricsPort === undefined ? {} : { metrics: { port: metricsPort } }),
+    };
     proc = startService(config, { LOG_LEVEL: 'warn' }, [], side === 'before' ? baseline?.main : undefined);
+    if (metricsPort !== undefined) scrapeUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   }
   const requesters = await connectRequesters(PINS.length, broker.url, qos, (i) => [PINS[i] as number]);
   await Promise.all(requesters.map((q) => q.probe()));
-  return { side, process: proc, brokerPid: broker.pid, requesters };
+  return { side, process: proc, brokerPid: broker.pid, requesters, ...(scrapeUrl === undefined ? {} : { scrapeUrl }) };
 };
 
 type Cells = Array<Array<string | Summary>>;
@@ -109,6 +127,13 @@ interface Plan {
 
 const key = (qos: number, c: number, side: Side) => `${qos}/${c}/${side}`;
 
+/** What measureAll also notes, per `qos/side`: each responder's RSS after its runs, and what the metrics side counted. */
+interface Notes {
+  readonly rssMiB: Map<string, number>;
+  /** `gpio_requests_total{kind="write",outcome="ok"}` from the metrics side's last scrape, read strictly. */
+  readonly writesCounted: Map<number, number>;
+}
+
 /**
  * Every side, each QoS and concurrency, `plan.runs` times; in each run the
  * sides back to back, in rotating order. Fresh brokers and responders per QoS.
@@ -120,6 +145,7 @@ const measureAll = async (
   concurrency: ReadonlyArray<number>,
   tcpNoDelay: boolean,
   sides: ReadonlyArray<Side>,
+  notes?: Notes,
 ): Promise<Map<string, Measurement[]>> => {
   const results = new Map<string, Measurement[]>();
   for (const qos of qosList) {
@@ -139,6 +165,12 @@ const measureAll = async (
           }
         }
         ctx.log(`request path: QoS ${qos}${tcpNoDelay ? '' : ' (Mosquitto defaults)'}: ${plan.runs} runs done`);
+        for (const r of responders) {
+          notes?.rssMiB.set(`${qos}/${r.side}`, rssKb(r.process.pid) / 1024);
+          if (r.scrapeUrl === undefined || notes === undefined) continue;
+          const families = parsePrometheusText((await httpGet(r.scrapeUrl)).body);
+          notes.writesCounted.set(qos, sampleOf(families, 'gpio_requests_total', { kind: 'write', outcome: 'ok' }));
+        }
       } finally {
         for (const r of responders) {
           for (const q of r.requesters) await q.end();
@@ -152,27 +184,72 @@ const measureAll = async (
   return results;
 };
 
+/**
+ * What the metrics add to one request, in-process on the compiled code: the
+ * request tap, the output tap on its answer, and the count of the answer's
+ * publish, for `n` requests made beforehand (each with its own reply object,
+ * as the MQTT adapter makes). Nanoseconds per request, median of `runs`.
+ */
+const tapCostNs = (n: number, runs: number): Summary => {
+  const tally = require(join(ROOT, 'dist', 'adapters', 'metrics', 'tally.js')) as typeof import('../src/adapters/metrics/tally');
+  const core = require(join(ROOT, 'dist', 'core', 'metrics.js')) as typeof import('../src/core/metrics');
+  const counts = tally.emptyTally();
+  const counter = tally.requestCounter(counts);
+  const perRequest: number[] = [];
+  for (let run = 0; run < runs + 1; run++) {
+    const requests = Array.from({ length: n }, (_, i) => ({ topic: `gpio/t/${PINS[i % PINS.length]}/write`, payload: '1', retained: false, reply: { qos: 0 as const } }));
+    const answers = requests.map((r, i) => ({ _tag: 'State' as const, pin: PINS[i % PINS.length] as number, level: 1 as const, reply: r.reply }));
+    const topics = answers.map((a) => `gpio/t/${a.pin}/state`);
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      counter.request(requests[i] as (typeof requests)[number]);
+      counter.output(answers[i] as (typeof answers)[number]);
+      counts.publishes[core.publishKind(topics[i] as string, 'gpio/t/')] += 1;
+    }
+    const ns = Number(process.hrtime.bigint() - t0) / n;
+    if (run > 0) perRequest.push(ns); // the first run warms the JIT
+  }
+  if (counts.requests.write.ok !== n * (runs + 1)) throw new Error(`tap cost: counted ${counts.requests.write.ok} writes, expected ${n * (runs + 1)}`);
+  return summarize(perRequest);
+};
+
 export const requestPath: Bench = {
   id: 'request-path',
   async run(ctx: Context): Promise<Section> {
     const P: Plan = ctx.quick ? { runs: 5, warmMs: 50, windowMs: 100 } : { runs: 9, warmMs: 300, windowMs: 1500 };
     const before = ctx.baseline;
-    const sides: Side[] = before !== undefined ? ['service', 'before', 'limit'] : ['service', 'limit'];
-    const results = await measureAll(ctx, P, QOS, CONCURRENCY, true, sides);
+    const sides: Side[] = before !== undefined ? ['service', 'metrics', 'before', 'limit'] : ['service', 'metrics', 'limit'];
+    const notes: Notes = { rssMiB: new Map(), writesCounted: new Map() };
+    const results = await measureAll(ctx, P, QOS, CONCURRENCY, true, sides, notes);
     // Mosquitto as installed (Nagle on): a QoS 1 round trip waits ~40 ms on the broker; a short pass shows it.
+    const tap = tapCostNs(ctx.quick ? 20_000 : 200_000, ctx.quick ? 3 : 9);
     const nagle = ctx.quick ? undefined : await measureAll(ctx, { runs: 5, warmMs: 100, windowMs: 1000 }, [1], [1], false, ['service', 'limit']);
 
     const cells: Cells = [];
     const ratioCells: Cells = [];
     const beforeCells: Cells = [];
+    const metricsCells: Cells = [];
     const targets: Target[] = [];
+    const metricsTargets: Target[] = [];
     for (const qos of QOS) {
       for (const c of CONCURRENCY) {
         const case_ = `QoS ${qos}, ${c} requester${c === 1 ? '' : 's'}`;
         const a = results.get(key(qos, c, 'service')) ?? [];
         const b = results.get(key(qos, c, 'limit')) ?? [];
         const was = results.get(key(qos, c, 'before')) ?? [];
-        cells.push(...sideCells(case_, before !== undefined ? [['service (after)', a], [`before (${before.short})`, was], ['limit (echo)', b]] : [['service', a], ['limit (echo)', b]]));
+        const on = results.get(key(qos, c, 'metrics')) ?? [];
+        const withMetrics: [string, Measurement[]] = ['service, metrics on', on];
+        cells.push(
+          ...sideCells(
+            case_,
+            before !== undefined
+              ? [['service (after)', a], withMetrics, [`before (${before.short})`, was], ['limit (echo)', b]]
+              : [['service', a], withMetrics, ['limit (echo)', b]],
+          ),
+        );
+        const m = ratioRow(on, a);
+        metricsCells.push([case_, m.throughput, m.p50, m.p99, m.cpu]);
+        metricsTargets.push({ what: `${case_}: throughput, metrics on / off`, goal: '≥ 0.98', value: fmt(m.throughput.median), met: m.throughput.median >= 0.98 });
         const r = ratioRow(a, b);
         ratioCells.push([case_, r.throughput, r.p50, r.p99, r.cpu]);
         if (before !== undefined) {
@@ -183,6 +260,7 @@ export const requestPath: Bench = {
           { what: `${case_}: throughput, service / limit`, goal: '≥ 0.9', value: fmt(r.throughput.median), met: r.throughput.median >= 0.9 },
           { what: `${case_}: p99 latency, service / limit`, goal: '≤ 1.2', value: fmt(r.p99.median), met: r.p99.median <= 1.2 },
         );
+        targets.push(metricsTargets[metricsTargets.length - 1] as Target);
       }
     }
     const nagleCells: Cells = [];
@@ -205,16 +283,18 @@ export const requestPath: Bench = {
           `${PINS.join(', ')} (no inputs, so no polling), \`mqtt.qos\` the QoS under test, \`LOG_LEVEL=warn\`. ` +
           '**Limit**: `bench/lib/echo.js`, a bare MQTT.js client in its own process that subscribes to `gpio/t/+/write` and ' +
           'publishes each payload to the matching `state` topic at the same QoS: no validation, no GPIO, no RxJS. ' +
-          'Each side has its own Mosquitto; the two sides are measured one after the other in every run, in alternating order.',
+          '**Metrics on**: the same service with `metrics: {port: <free port>}`, its `/metrics` scraped once a run (at the start of each window: ' +
+          'far more often than a Prometheus scraping every 15 s would). ' +
+          'Each side has its own Mosquitto; the sides are measured one after the other in every run, in rotating order.',
         `A run: ${P.warmMs} ms warm-up, then a ${P.windowMs} ms window; throughput is the answers received in the window per second, ` +
           'p50/p99 over every round trip of the window (all requesters). CPU is read from /proc (all threads) over the same window: ' +
           '"µs CPU per trip" is the responder\'s (service or echo) CPU time per round trip; the CPU % columns are shares of one core ' +
           `(this machine has ${cpus().length} cores: requesters, broker and responder share them). ` +
-          `${P.runs} runs per cell; ratios are computed run by run (service run i / limit run i) and then summarised.`,
+          `${P.runs} runs per cell; ratios are computed run by run (service run i / limit run i; metrics on run i / service run i) and then summarised.`,
         ...(before !== undefined
           ? [
               `**Before**: the service of commit ${describeBaseline(before)}, built on the side (\`node .tmp/bench-baseline/<sha>/dist/main.js\`), ` +
-                'same config, with a Mosquitto of its own: a third side, measured in every run with the two others, the three in rotating order. ' +
+                'same config (metrics off), with a Mosquitto of its own: one more side, measured in every run with the others, all in rotating order. ' +
                 '**After** is the service above. The after / before ratios are computed run by run (after run i / before run i), like the others.',
             ]
           : []),
@@ -229,6 +309,20 @@ export const requestPath: Bench = {
           caption: 'Service / limit, run by run: median (min–max).',
           columns: ['case', 'throughput ratio', 'p50 ratio', 'p99 ratio', 'CPU per trip ratio'],
           cells: ratioCells,
+        },
+        {
+          caption:
+            'Metrics on / off (the service with `metrics.port` and scraped, against the same service without), run by run: median (min–max). ' +
+            'Above 1 is more throughput; below 1 is faster for p50, p99 and CPU.',
+          columns: ['case', 'throughput on / off', 'p50 on / off', 'p99 on / off', 'CPU per trip on / off'],
+          cells: metricsCells,
+        },
+        {
+          caption:
+            `Resident memory of each responder after its runs (MiB). The metrics side's last scrape, read by the strict exposition-format reader of the tests, ` +
+            `counted ${QOS.map((q) => `${fmt(notes.writesCounted.get(q) ?? NaN)} answered writes at QoS ${q}`).join(' and ')}.`,
+          columns: ['QoS', ...sides],
+          cells: QOS.map((q) => [`QoS ${q}`, ...sides.map((side) => fmt(notes.rssMiB.get(`${q}/${side}`) ?? NaN))]),
         },
         ...(before !== undefined
           ? [
@@ -254,12 +348,26 @@ export const requestPath: Bench = {
           : []),
       ],
       targets,
+      notes: [
+        (() => {
+          const cheapest = Math.min(...QOS.flatMap((q) => CONCURRENCY.map((c) => of(results.get(key(q, c, 'service')) ?? [], (m) => m.cpuUsPerTrip).median)));
+          return (
+            `**What counting costs a request**, measured in this process on the compiled code (\`dist/adapters/metrics/tally.js\`): ` +
+            `the request tap, the output tap on its answer and the count of its publish take ${fmt(tap.median)} ns per request ` +
+            `(median of ${ctx.quick ? 3 : 9} passes over ${ctx.quick ? '20,000' : '200,000'} requests made beforehand, each with its own reply object; min ${fmt(tap.min)}, max ${fmt(tap.max)}). ` +
+            `The service spends ${fmt(cheapest)} µs of CPU per round trip in its cheapest case above, so counting is ` +
+            `${fmt((tap.median / 1000 / cheapest) * 100)} % of it. That, with the calls of the two \`tap\` operators and of the \`packetsend\` listener around it, ` +
+            'is what metrics add to a request (a scrape is extra work once a scrape interval); the on / off ratios above carry the noise of this shared machine, which is larger. ' +
+            'Without `metrics.port`, the service loads none of this code and adds no operator to its streams.'
+          );
+        })(),
+      ],
       glance: [
         {
           what: 'throughput, service / limit (4 cases)',
           goal: '≥ 0.9',
           value: `worst ${fmt(Math.min(...ratioCells.map((r) => (r[1] as { median: number }).median)))}`,
-          met: targets.filter((t) => t.what.includes('throughput')).every((t) => t.met),
+          met: targets.filter((t) => t.what.includes('throughput, service / limit')).every((t) => t.met),
         },
         {
           what: 'p99 latency, service / limit (4 cases)',
@@ -267,8 +375,14 @@ export const requestPath: Bench = {
           value: `worst ${fmt(Math.max(...ratioCells.map((r) => (r[3] as { median: number }).median)))}`,
           met: targets.filter((t) => t.what.includes('p99')).every((t) => t.met),
         },
+        {
+          what: 'throughput, metrics on / off (4 cases)',
+          goal: '≥ 0.98',
+          value: `worst ${fmt(Math.min(...metricsCells.map((r) => (r[1] as { median: number }).median)))}`,
+          met: metricsTargets.every((t) => t.met),
+        },
       ],
-      raw: { nodelay: Object.fromEntries(results), ...(nagle !== undefined ? { mosquittoDefaults: Object.fromEntries(nagle) } : {}) },
+      raw: { nodelay: Object.fromEntries(results), tapNsPerRequest: tap, rssMiB: Object.fromEntries(notes.rssMiB), ...(nagle !== undefined ? { mosquittoDefaults: Object.fromEntries(nagle) } : {}) },
     };
   },
 };
