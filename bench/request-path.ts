@@ -197,9 +197,16 @@ const tapCostNs = (n: number, runs: number): Summary => {
   const counter = tally.requestCounter(counts);
   const perRequest: number[] = [];
   for (let run = 0; run < runs + 1; run++) {
-    const requests = Array.from({ length: n }, (_, i) => ({ topic: `gpio/t/${PINS[i % PINS.length]}/write`, payload: '1', retained: false, reply: { qos: 0 as const } }));
+    // Topics as the service has them: a flat string decoded from each packet (MQTT.js), the state topics built once (the sink caches them).
+    const requests = Array.from({ length: n }, (_, i) => ({
+      topic: Buffer.from(`gpio/t/${PINS[i % PINS.length]}/write`).toString('utf8'),
+      payload: '1',
+      retained: false,
+      reply: { qos: 0 as const },
+    }));
     const answers = requests.map((r, i) => ({ _tag: 'State' as const, pin: PINS[i % PINS.length] as number, level: 1 as const, reply: r.reply }));
-    const topics = answers.map((a) => `gpio/t/${a.pin}/state`);
+    const stateTopics = PINS.map((pin) => Buffer.from(`gpio/t/${pin}/state`).toString('utf8'));
+    const topics = answers.map((_, i) => stateTopics[i % PINS.length] as string);
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < n; i++) {
       counter.request(requests[i] as (typeof requests)[number]);

@@ -67,6 +67,10 @@ describe('metrics: the built service with metrics.port, scraped during a run', (
       'process_resident_memory_bytes',
       'process_start_time_seconds',
     ]);
+    // The README's table names every metric, no more.
+    const section = /## Metrics and health\n([\s\S]*?)\n## /.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'))?.[1] ?? '';
+    const documented = section.split('\n').filter((l) => /^\| `[a-z_]/.test(l)).flatMap((l) => [...(l.split(' | ')[0] ?? '').matchAll(/`([a-z_]+)[{`]/g)].map((m) => m[1]));
+    expect(documented.sort()).toEqual([...before.keys()].sort());
     expect(before.get('gpio_requests_total')?.type).toBe('counter');
     expect(before.get('gpio_mqtt_connected')?.type).toBe('gauge');
     expect(before.get('gpio_build_info')?.samples).toEqual([{ name: 'gpio_build_info', labels: { version: VERSION, driver: 'sim', node: process.versions.node }, value: 1 }]);
