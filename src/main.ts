@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import * as E from 'fp-ts/Either';
-import { EMPTY, filter, fromEvent, map, merge, Subject } from 'rxjs';
+import { EMPTY, filter, fromEvent, identity, map, merge, Subject, tap } from 'rxjs';
 import { loadConfigFile } from './adapters/config-file';
 import { openDriver } from './adapters/gpio/select';
 import { createLogger, parseSeverity } from './adapters/log/logger';
@@ -21,6 +21,7 @@ import { connector } from './streams/connector';
 import { clientIdWarnings } from './core/aws-iot';
 import { isSimulated } from './core/driver';
 import { startDiscovery } from './adapters/mqtt/discovery';
+import { serveMetrics } from './adapters/metrics/load';
 import { packageVersion } from './version';
 
 /** Exit codes: 2 for a bad command line or config, 1 for a start-up or run-time failure. */
@@ -67,7 +68,13 @@ const main = async (): Promise<void> => {
 
   const opened = openDriver(config.pins, config.gpio, log.child('gpio'));
   if (E.isLeft(opened)) return fail('gpio', opened.left);
-  const driver = opened.right;
+  // With metrics on, the driver counts its edges; off, it is the driver as opened.
+  const served = await serveMetrics(config.metrics, opened.right, { version: packageVersion(), log: log.child('metrics') });
+  if (E.isLeft(served)) {
+    opened.right.close();
+    return fail('metrics', served.left);
+  }
+  const { driver, metrics } = served.right;
 
   let broker: EmbeddedBroker | undefined;
   if (config.mqtt.broker.kind === 'embedded') {
@@ -99,6 +106,7 @@ const main = async (): Promise<void> => {
     return fail('mqtt', `cannot read a TLS file: ${(e as Error).message}`);
   }
   const client = connectClient(url, options);
+  metrics?.watch(client, thing, redactUrl(url));
   // Registered before the other connect listeners: Home Assistant wants the configs before the states.
   const discovery =
     config.homeAssistant === undefined
@@ -144,6 +152,7 @@ const main = async (): Promise<void> => {
           request$: mqttRequests(client).pipe(
             filter((r) => r.topic !== status && (discovery === undefined || !discovery.owns(r.topic))),
             map(markQueued),
+            metrics === undefined ? identity : tap(metrics.request),
           ),
           resync$: merge(fromEvent(client, 'connect'), discovery?.announced$ ?? EMPTY),
           stop$,
@@ -157,7 +166,7 @@ const main = async (): Promise<void> => {
           acceptRetainedRequests: config.mqtt.acceptRetainedRequests,
           refuseQueuedWrites: config.mqtt.queuedWrites === 'refuse',
         },
-      ),
+      ).pipe(metrics === undefined ? identity : tap(metrics.output)),
       {
         client,
         thing,
@@ -229,6 +238,7 @@ const main = async (): Promise<void> => {
     }
     await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
     await broker?.close();
+    await metrics?.close();
     log.info('stopped');
     await exitFlushed(code);
   };

@@ -119,6 +119,13 @@ export interface HomeAssistantConfig {
   readonly prefix: string;
 }
 
+/** The Prometheus endpoint (`/metrics`, `/health`), present only when `metrics.port` is set. */
+export interface MetricsConfig {
+  readonly port: number;
+  /** 127.0.0.1 unless the config names another address. */
+  readonly host: string;
+}
+
 export interface Config {
   readonly thingName: string;
   /** Inputs first, then outputs, each in the order they were configured. */
@@ -128,6 +135,8 @@ export interface Config {
   readonly gpio: GpioConfig;
   /** Set when `homeAssistant.discovery` is true. */
   readonly homeAssistant?: HomeAssistantConfig;
+  /** Set when `metrics.port` is: metrics are off otherwise, and cost nothing. */
+  readonly metrics?: MetricsConfig;
   /** Greengrass parameters accepted for compatibility that have no meaning here (`GpioMem-ResourceId`). */
   readonly ignored: ReadonlyArray<string>;
 }

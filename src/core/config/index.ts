@@ -2,7 +2,8 @@ import * as E from 'fp-ts/Either';
 import { inputsOf, outputsOf, type Config, type GpioConfig, type PinSpec } from '../model';
 import { DEFAULT_POLL_PERIOD_MS } from './codecs';
 import { decodeProps } from './decode-props';
-import { checkMqtt, mqttConfig } from './mqtt';
+import { checkMqtt, embeddedListener, mqttConfig } from './mqtt';
+import { checkMetrics, Metrics, metricsConfig } from './metrics';
 import { checkMqttExtra } from './mqtt-extra';
 import { checkPins, NO_PINS } from './pin-checks';
 import { decodePinEntries, type Located } from './pin-entries';
@@ -44,6 +45,7 @@ export const decodeConfig = (raw: unknown, env: ConfigEnv): Either<Problems, Con
   const gpioRaw = own(record, 'gpio');
   const gpio = decodeProps(Gpio, gpioRaw, 'gpio');
   const ha = decodeProps(HomeAssistant, own(record, 'homeAssistant'), 'homeAssistant');
+  const metrics = decodeProps(Metrics, own(record, 'metrics'), 'metrics', given(record, 'metrics') ? ['port'] : []);
   const thingName = resolveThingName(top.value.thingName, given(record, 'thingName'), env);
 
   const fromString = (key: 'InputGpios' | 'OutputGpios', specs: ReadonlyArray<PinSpec> = []): ReadonlyArray<Located> =>
@@ -66,11 +68,14 @@ export const decodeConfig = (raw: unknown, env: ConfigEnv): Either<Problems, Con
     ...checkMqttExtra(mqtt.value),
     ...gpio.problems,
     ...ha.problems,
+    ...metrics.problems,
+    ...checkMetrics(metrics.value, embeddedListener(mqtt.value)),
   ];
   if (problems.length > 0 || E.isLeft(thingName)) return E.left(problems);
 
   const pins = located.map((l) => l.spec);
   const homeAssistant = homeAssistantConfig(ha.value);
+  const metricsOn = metricsConfig(metrics.value);
   return E.right({
     thingName: thingName.right,
     pins: [...inputsOf(pins), ...outputsOf(pins)],
@@ -82,6 +87,7 @@ export const decodeConfig = (raw: unknown, env: ConfigEnv): Either<Problems, Con
       lines: gpio.value.lines ?? DEFAULT_GPIO.lines,
     },
     ...(homeAssistant === undefined ? {} : { homeAssistant }),
+    ...(metricsOn === undefined ? {} : { metrics: metricsOn }),
     // Accepted so Greengrass parameters paste in; the caller says it is ignored.
     ignored: given(record, 'GpioMem-ResourceId') ? ['GpioMem-ResourceId'] : [],
   });

@@ -125,3 +125,7 @@ export const mqttConfig = (m: Mqtt, thingName: string, retainByDefault = false):
   persistentSession: m.persistentSession ?? false,
   queuedWrites: m.queuedWrites ?? 'apply',
 });
+
+/** Where the embedded broker listens, or nothing with a broker URL: other listeners must not take its port. */
+export const embeddedListener = (m: Mqtt): { readonly host: string; readonly port: number } | undefined =>
+  isEmbedded(m) ? { host: m.host ?? DEFAULT_HOST, port: m.port ?? DEFAULT_PORT } : undefined;

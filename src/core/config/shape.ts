@@ -23,6 +23,7 @@ export const TopLevel = t.partial(
     mqtt: t.unknown,
     gpio: t.unknown,
     homeAssistant: t.unknown,
+    metrics: t.unknown,
   },
   'a mapping',
 );
