@@ -57,9 +57,11 @@ describe('persistent session', () => {
     await service.ready();
     const client = await requester(broker);
 
+    // Listened for before the restart: the requester (reconnecting every 250 ms) may be back before restart() returns.
+    const back = new Promise<void>((resolve) => client.mqtt.once('connect', () => resolve()));
     await broker.restart();
-    // The requester reconnects every 250 ms, the service every second: these go out while the service is likely still away.
-    await new Promise<void>((resolve) => client.mqtt.once('connect', () => resolve()));
+    // The service reconnects every second: these go out while it is likely still away.
+    await back;
     await publishReads(client);
     expect(await answeredReads(client)).toBe(COUNT);
   });
