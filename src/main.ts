@@ -4,6 +4,7 @@ import { EMPTY, filter, fromEvent, map, merge, Subject } from 'rxjs';
 import { loadConfigFile } from './adapters/config-file';
 import { openDriver } from './adapters/gpio/select';
 import { createLogger, parseSeverity } from './adapters/log/logger';
+import { watchParent } from './adapters/parent-watch';
 import { exitFlushed, stderr } from './adapters/log/stream-writer';
 import { startEmbeddedBroker, type EmbeddedBroker } from './adapters/mqtt/broker';
 import { clientOptions, connectClient, redactUrl } from './adapters/mqtt/client';
@@ -232,8 +233,11 @@ const main = async (): Promise<void> => {
     log.info('stopped');
     await exitFlushed(code);
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // `on`, not `once`: Ctrl-C under npm start brings SIGINT twice (from the terminal, and passed on by npm),
+  // and a second one must not kill a shutdown half done (it ends within its budget anyway).
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  watchParent(process.env, () => void shutdown('npm, which started the service, has gone'));
 };
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
