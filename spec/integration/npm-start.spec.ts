@@ -188,4 +188,15 @@ describe('npx rpi-gpio-connector', () => {
   it('stops the service cleanly on Ctrl-C (SIGINT to the process group)', async () => {
     await startAndStop('npx', dir, 'SIGINT', 'group');
   });
+
+  it('names itself rpi-gpio-connector in its usage, and prints its version', async () => {
+    const help = await Service.start({}, { ...launch('npx', dir), args: () => ['--help'] });
+    expect(await help.waitForExit(60_000)).toEqual({ code: 0, signal: null });
+    expect(help.logs.map((l) => l['raw']).join('\n')).toMatch(/^Usage: rpi-gpio-connector \[--config FILE\]$/m);
+
+    const version = await Service.start({}, { ...launch('npx', dir), args: () => ['--version'] });
+    expect(await version.waitForExit(60_000)).toEqual({ code: 0, signal: null });
+    const expected = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(version.logs).toEqual([{ raw: expected }]);
+  });
 });
