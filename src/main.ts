@@ -3,7 +3,9 @@ import * as E from 'fp-ts/Either';
 import { EMPTY, filter, fromEvent, identity, map, merge, Subject, tap } from 'rxjs';
 import { loadConfigFile } from './adapters/config-file';
 import { openDriver } from './adapters/gpio/select';
-import { createLogger, parseSeverity } from './adapters/log/logger';
+import { createLogger } from './adapters/log/logger';
+import { logRequests } from './adapters/log/pipeline-debug';
+import { watchParent } from './adapters/parent-watch';
 import { exitFlushed, stderr } from './adapters/log/stream-writer';
 import { startEmbeddedBroker, type EmbeddedBroker } from './adapters/mqtt/broker';
 import { clientOptions, connectClient, redactUrl } from './adapters/mqtt/client';
@@ -13,7 +15,7 @@ import { mqttRequests } from './adapters/mqtt/requests';
 import { trackQueue } from './adapters/mqtt/session';
 import { watchTakeovers } from './adapters/mqtt/takeover';
 import { publishOutputs, type Sink } from './adapters/mqtt/sink';
-import { parseArgs, usage } from './cli';
+import { commandName, missingConfig, startFrom } from './cli';
 import { isLoopback } from './core/config/mqtt';
 import { inputsOf, outputsOf } from './core/model';
 import { requestFilters, statusTopic } from './core/topics';
@@ -31,17 +33,24 @@ const EXIT_FAILURE = 1;
 const SHUTDOWN_BUDGET_MS = 1500;
 
 const main = async (): Promise<void> => {
-  const log = createLogger({ level: parseSeverity(process.env.LOG_LEVEL) });
-  const args = parseArgs(process.argv.slice(2));
-  if (E.isLeft(args)) {
-    stderr().write(`${args.left}\n${usage}`);
+  const version = packageVersion();
+  const start = startFrom(process.argv.slice(2), process.env, { command: commandName(process.argv[1], process.env, process.cwd()), version });
+  if (start._tag === 'Refuse') {
+    stderr().write(start.text);
     return exitFlushed(EXIT_CONFIG);
   }
-  if (args.right.help) {
-    process.stdout.write(usage);
+  if (start._tag === 'Print') {
+    process.stdout.write(start.text);
     return;
   }
-  const configPath = args.right.config;
+  const log = createLogger({ level: start.level });
+  const configPath = start.config;
+  const missing = missingConfig(configPath, start.configGiven, process.cwd());
+  if (missing !== undefined) {
+    stderr().write(`${missing}\n`);
+    log.child('config').error(missing, { file: configPath });
+    return exitFlushed(EXIT_CONFIG);
+  }
 
   // Nothing touches a pin or the broker until the whole config is valid.
   const decoded = loadConfigFile(configPath, process.env);
@@ -106,6 +115,8 @@ const main = async (): Promise<void> => {
     return fail('mqtt', `cannot read a TLS file: ${(e as Error).message}`);
   }
   const client = connectClient(url, options);
+  // The first connect listener: every line about a connection comes after the one saying it is up.
+  client.on('connect', () => mqttLog.info('connected', { broker: redactUrl(url), clientId: config.mqtt.clientId }));
   metrics?.watch(client, thing, redactUrl(url));
   // Registered before the other connect listeners: Home Assistant wants the configs before the states.
   const discovery =
@@ -116,12 +127,11 @@ const main = async (): Promise<void> => {
           pins: config.pins,
           prefix: config.homeAssistant.prefix,
           qos: config.mqtt.qos,
-          version: packageVersion(),
+          version,
           log: log.child('discovery'),
         });
   const status = statusTopic(thing);
   client.on('connect', () => {
-    mqttLog.info('connected', { broker: redactUrl(url), clientId: config.mqtt.clientId });
     client.publish(status, 'online', { qos: config.mqtt.qos, retain: true });
   });
   const connection = watchConnection(client, {
@@ -153,6 +163,7 @@ const main = async (): Promise<void> => {
             filter((r) => r.topic !== status && (discovery === undefined || !discovery.owns(r.topic))),
             map(markQueued),
             metrics === undefined ? identity : tap(metrics.request),
+            logRequests(log.child('pipeline')),
           ),
           resync$: merge(fromEvent(client, 'connect'), discovery?.announced$ ?? EMPTY),
           stop$,
@@ -173,6 +184,7 @@ const main = async (): Promise<void> => {
         qos: config.mqtt.qos,
         retainState: config.mqtt.retainState,
         log: log.child('pipeline'),
+        inputs: inputsOf(config.pins).map((p) => p.pin),
         onFatal: (e) => {
           log.child('pipeline').error('pipeline failed', { error: e instanceof Error ? e.stack : String(e) });
           void shutdown('pipeline failure', EXIT_FAILURE);
@@ -205,6 +217,7 @@ const main = async (): Promise<void> => {
       const granted = done.filter((f): f is string => f !== undefined && f !== status);
       if (granted.length === 0) return mqttLog.error('no subscription was granted: the service answers no request');
       log.info('ready', {
+        version,
         broker: redactUrl(url),
         thing,
         inputs: inputsOf(config.pins).map((p) => p.pin),
@@ -242,8 +255,11 @@ const main = async (): Promise<void> => {
     log.info('stopped');
     await exitFlushed(code);
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // `on`, not `once`: Ctrl-C under npm start brings SIGINT twice (from the terminal, and passed on by npm),
+  // and a second one must not kill a shutdown half done (it ends within its budget anyway).
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  watchParent(process.env, () => void shutdown('npm, which started the service, has gone'));
 };
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

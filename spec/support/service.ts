@@ -22,6 +22,16 @@ export interface ServiceOptions {
   env?: Record<string, string | undefined>;
   /** Run with `--config PATH` instead of a file holding `config` (a FIFO, /dev/zero). */
   configPath?: string;
+  /** The arguments after the program, instead of `--config FILE` (given the written config file). */
+  args?: (configFile: string) => string[];
+  /** The working directory; the repository by default. */
+  cwd?: string;
+  /**
+   * Another program than `node dist/main.js` (`npm start --`, `npx
+   * rpi-gpio-connector`): `args` follow `command.args`. As a process group
+   * leader, so a test can signal the group as a terminal's Ctrl-C does.
+   */
+  command?: { file: string; args: string[] };
 }
 
 /** The built service, run as users run it: `node dist/main.js --config FILE`. */
@@ -37,6 +47,7 @@ export class Service {
     private readonly child: ChildProcess,
     private readonly dir: string,
     readonly configText: string,
+    private readonly group = false,
   ) {
     child.stdout?.setEncoding('utf8');
     child.stderr?.setEncoding('utf8');
@@ -65,12 +76,14 @@ export class Service {
       if (v === undefined) delete env[k];
       else env[k] = v;
     }
-    const child = spawn(process.execPath, [MAIN, '--config', options.configPath ?? file], {
-      cwd: ROOT,
+    const args = options.args?.(file) ?? ['--config', options.configPath ?? file];
+    const child = spawn(options.command?.file ?? process.execPath, [...(options.command?.args ?? [MAIN]), ...args], {
+      cwd: options.cwd ?? ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.command !== undefined,
     });
-    const service = new Service(child, dir, text);
+    const service = new Service(child, dir, text, options.command !== undefined);
     track(service, Order.Service, () => service.dispose());
     return service;
   }
@@ -151,6 +164,11 @@ export class Service {
     if (this.exit === undefined) this.child.kill(signal);
   }
 
+  /** Signals the process group (started with `command` only), as a terminal's Ctrl-C does. */
+  killGroup(signal: NodeJS.Signals): void {
+    if (this.exit === undefined && this.child.pid !== undefined) process.kill(-this.child.pid, signal);
+  }
+
   /** Stdout and stderr so far, for failure messages. */
   describe(): string {
     const out = this.logs.map((l) => JSON.stringify(l)).join('\n');
@@ -159,6 +177,14 @@ export class Service {
 
   private async dispose(): Promise<void> {
     untrack(this);
+    if (this.group && this.child.pid !== undefined) {
+      // npm and whatever it started, a service it left behind included.
+      try {
+        process.kill(-this.child.pid, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
+    }
     if (this.exit === undefined) {
       this.child.kill('SIGKILL');
       await this.waitForExit(10_000);

@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { backoffMs, classifyFailure, closedBeforeAccepting, isStartupFailure, RETRY_MS, type Failure } from '../../core/broker-failures';
-import type { Logger } from '../log/logger';
+import type { LogFields, Logger } from '../log/logger';
+import { logConnectionSteps } from './connection-steps';
 
 export interface ConnectionDeps {
   /** The broker URL without credentials. */
@@ -35,7 +36,7 @@ export const watchConnection = (client: MqttClient, deps: ConnectionDeps): { sto
   let outage: { since: number; tries: number; reason: string; logged: Set<string> } | undefined;
   let erredThisAttempt = false;
 
-  const begin = (reason: string, fields: Record<string, unknown>, message: string): void => {
+  const begin = (reason: string, fields: LogFields, message: string): void => {
     if (outage === undefined) outage = { since: now(), tries: 0, reason, logged: new Set() };
     outage.reason = reason;
     // A broker that alternates between two failures must not get a line per try either.
@@ -88,6 +89,7 @@ export const watchConnection = (client: MqttClient, deps: ConnectionDeps): { sto
     if (refusals > 0) client.options.reconnectPeriod = RETRY_MS;
     refusals = 0;
   });
+  logConnectionSteps(client, { broker, log });
   return {
     stop: () => {
       stopped = true;

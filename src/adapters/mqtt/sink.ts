@@ -7,6 +7,7 @@ import type { Reply } from '../../core/reducer';
 import { countTopic, errorTopic, eventTopic, isAnswerableResponseTopic, stateTopic } from '../../core/topics';
 import type { Logger } from '../log/logger';
 import { limitedLogs } from '../log/limited';
+import { outputLines } from '../log/pipeline-debug';
 
 export interface SinkDeps {
   readonly client: MqttClient;
@@ -14,6 +15,8 @@ export interface SinkDeps {
   readonly qos: 0 | 1;
   readonly retainState: boolean;
   readonly log: Logger;
+  /** The input pins, for the debug log's "input changed" lines. */
+  readonly inputs?: ReadonlyArray<number>;
   /** A failure of the pipeline itself (a bug): the service reports it and stops. */
   readonly onFatal: (error: unknown) => void;
 }
@@ -44,6 +47,8 @@ export const wallTime = (monotonicNs?: bigint, nowMs = Date.now(), nowNs = proce
 
 export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sink => {
   const { client, thing, qos, log } = deps;
+  // The log level is looked at once: at info, no output builds a debug line's fields.
+  const debug = log.enabled('debug');
   let inFlight = 0;
   let waiters: Array<() => void> = [];
   const settle = () => {
@@ -79,7 +84,7 @@ export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sin
   };
   const publish = (topic: string, payload: string | Buffer, retain: boolean, reply?: Reply) => {
     if (!client.connected) {
-      log.debug('not connected: publish dropped, the reconnect republishes levels', { topic });
+      if (debug) log.debug('not connected: publish dropped, the reconnect republishes levels', { topic });
       return;
     }
     if (reply === undefined) return send(topic, payload, { qos, retain });
@@ -104,28 +109,36 @@ export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sin
     counts.clear();
   };
   const { rejected$, retained$, stop: stopLogs } = limitedLogs(log, errors);
+  const publishOne = (o: Output): void => {
+    switch (o._tag) {
+      case 'State':
+        return publish(topicOf(o.pin), payloads[o.level], deps.retainState, o.reply);
+      case 'Rejected':
+        rejected$.next(o.error);
+        return publish(errors, JSON.stringify(o.error), false, o.reply);
+      case 'Ignored':
+        if (o.retained !== undefined) return retained$.next(o);
+        return log.warn(o.reason, { topic: o.topic });
+      case 'Event':
+        return publish(topicIn(eventTopics, eventTopic, o.pin), formatEvent(o.rising, wallTime(o.timestampNs), o.timestampNs), false);
+      case 'Count':
+        // A count is a running total: of a burst's counts handed on in one turn of the event loop, the last says it all.
+        counts.set(o.pin, o.count);
+        countFlush ??= setImmediate(flushCounts);
+        return;
+      case 'Simulated':
+        return; // only logged, at debug (outputLines)
+    }
+  };
+  const lines = outputLines(log, thing, deps.inputs ?? []);
   const subscription = output$.subscribe({
-    next: (o) => {
-      switch (o._tag) {
-        case 'State':
-          return publish(topicOf(o.pin), payloads[o.level], deps.retainState, o.reply);
-        case 'Rejected':
-          rejected$.next(o.error);
-          return publish(errors, JSON.stringify(o.error), false, o.reply);
-        case 'Ignored':
-          if (o.retained !== undefined) return retained$.next(o);
-          return log.warn(o.reason, { topic: o.topic });
-        case 'Event':
-          return publish(topicIn(eventTopics, eventTopic, o.pin), formatEvent(o.rising, wallTime(o.timestampNs), o.timestampNs), false);
-        case 'Count':
-          // A count is a running total: of a burst's counts handed on in one turn of the event loop, the last says it all.
-          counts.set(o.pin, o.count);
-          countFlush ??= setImmediate(flushCounts);
-          return;
-        case 'Simulated':
-          return log.debug('simulated input set', { topic: o.topic, pin: o.pin, level: o.level });
-      }
-    },
+    next:
+      lines === undefined
+        ? publishOne
+        : (o) => {
+            lines(o);
+            publishOne(o);
+          },
     error: deps.onFatal,
   });
   // On unsubscribe the held-back counts are still logged, and the last counts published.
