@@ -1,5 +1,8 @@
+import type * as Aedes from 'aedes';
+import mqtt from 'mqtt';
+import { createServer } from 'node:net';
 import { TestClient } from '../support/client';
-import { cleanupAll } from '../support/cleanup';
+import { cleanupAll, sleep } from '../support/cleanup';
 import { brokerConfig, read } from '../support/config';
 import { Mosquitto } from '../support/mosquitto';
 import { Service, type LogLine } from '../support/service';
@@ -43,6 +46,59 @@ describe('availability', () => {
     await late.subscribe(['gpio/t1/status', 'gpio/t1/+/state']);
     expect(await late.next('gpio/t1/status')).toMatchObject({ payload: 'online', retain: true });
     expect(await read(late, 8)).toBe('1');
+  });
+});
+
+describe('a broker that goes away', () => {
+  const anotherClient = (l: LogLine): boolean => /another client/.test(msg(l));
+
+  // Mosquitto, stopping, sends every client's will to its subscribers, the
+  // service's own will to the service too, and then closes the sockets: the
+  // service sees its own "offline" about a millisecond before the close.
+  it.each([4, 5] as const)('Mosquitto stopping on SIGTERM (MQTT protocol %p): its own will is the connection ending, not another client', async (protocolVersion) => {
+    const broker = await Mosquitto.start({ extra: ['log_type all'] });
+    const service = await Service.start(brokerConfig(broker.url, protocolVersion === 5 ? { protocolVersion } : {}));
+    await service.ready();
+    await broker.stop();
+    // The scenario really happened: the stopping broker sent the service its own will.
+    expect(broker.log).toMatch(/terminating[\s\S]*Sending PUBLISH to rpi-gpio-connector-t1 \(d0, q1, r0, m\d+, 'gpio\/t1\/status'/);
+    await service.waitForLog((l) => msg(l) === 'broker connection lost; reconnecting every second');
+    await sleep(3_000); // longer than the service waits before it calls a status change another client's
+    expect(service.logs.filter(anotherClient)).toEqual([]);
+
+    await broker.restart();
+    await service.waitForLog((l) => msg(l) === 'broker connection back', 20_000);
+    const late = await TestClient.connect(broker.url);
+    await late.subscribe('gpio/t1/status');
+    expect(await late.next('gpio/t1/status')).toMatchObject({ payload: 'online', retain: true });
+    expect(service.logs.filter(anotherClient)).toEqual([]);
+  });
+
+  it('an aedes broker closing, with another client whose will is offline on the status topic: the connection ending only', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createBroker } = require('aedes') as typeof Aedes;
+    const aedes = createBroker();
+    const server = createServer(aedes.handle);
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const address = server.address();
+    const url = `mqtt://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    const closeBroker = (): Promise<void> => new Promise<void>((done) => aedes.close(() => server.close(() => done())));
+    try {
+      // Connected first, so aedes closes it first and its will goes out while the service may still be subscribed.
+      const other = mqtt.connect(url, { clientId: 'other-first', reconnectPeriod: 0, will: { topic: 'gpio/t1/status', payload: Buffer.from('offline'), qos: 1, retain: true } });
+      other.on('error', () => undefined);
+      await new Promise<void>((ok) => other.once('connect', () => ok()));
+      const service = await Service.start(brokerConfig(url));
+      await service.ready();
+      await closeBroker();
+      // aedes may close the socket before or after the service's last write: lost, or failing with EPIPE.
+      await service.waitForLog((l) => /^broker connection (lost|failing)/.test(msg(l)));
+      await sleep(3_000);
+      expect(service.logs.filter(anotherClient)).toEqual([]);
+      other.end(true);
+    } finally {
+      await closeBroker();
+    }
   });
 });
 
