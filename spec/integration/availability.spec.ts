@@ -54,15 +54,25 @@ describe('a broker that goes away', () => {
 
   // Mosquitto, stopping, sends every client's will to its subscribers, the
   // service's own will to the service too, and then closes the sockets: the
-  // service sees its own "offline" about a millisecond before the close.
-  it.each([4, 5] as const)('Mosquitto stopping on SIGTERM (MQTT protocol %p): its own will is the connection ending, not another client', async (protocolVersion) => {
-    const broker = await Mosquitto.start({ extra: ['log_type all'] });
-    const service = await Service.start(brokerConfig(broker.url, protocolVersion === 5 ? { protocolVersion } : {}));
+  // service sees its own "offline" about a millisecond before the close. With
+  // persistence (Debian's mosquitto.conf has it) the will is kept as the
+  // retained status, and comes back on the next connection: on resubscribing,
+  // or (persistent session) as the unacknowledged QoS 1 delivery, again.
+  const variants = [
+    ['MQTT 3.1.1', {}, {}],
+    ['MQTT 5', {}, { protocolVersion: 5 }],
+    ['broker persistence', { persistence: true }, {}],
+    ['broker persistence and a persistent session', { persistence: true }, { persistentSession: true }],
+  ] as const;
+  it.each(variants)('Mosquitto stopping on SIGTERM (%s): its own will is the connection ending, not another client', async (_name, brokerOptions, mqttOptions) => {
+    const broker = await Mosquitto.start({ ...brokerOptions, extra: ['log_type all'] });
+    const service = await Service.start(brokerConfig(broker.url, mqttOptions));
     await service.ready();
     await broker.stop();
     // The scenario really happened: the stopping broker sent the service its own will.
     expect(broker.log).toMatch(/terminating[\s\S]*Sending PUBLISH to rpi-gpio-connector-t1 \(d0, q1, r0, m\d+, 'gpio\/t1\/status'/);
-    await service.waitForLog((l) => msg(l) === 'broker connection lost; reconnecting every second');
+    // Mosquitto resets the connection or closes it: either way, the outage is the only line.
+    await service.waitForLog((l) => /^broker connection (lost|failing)/.test(msg(l)));
     await sleep(3_000); // longer than the service waits before it calls a status change another client's
     expect(service.logs.filter(anotherClient)).toEqual([]);
 
@@ -71,6 +81,7 @@ describe('a broker that goes away', () => {
     const late = await TestClient.connect(broker.url);
     await late.subscribe('gpio/t1/status');
     expect(await late.next('gpio/t1/status')).toMatchObject({ payload: 'online', retain: true });
+    await sleep(2_000);
     expect(service.logs.filter(anotherClient)).toEqual([]);
   });
 

@@ -21,6 +21,12 @@ export const SETTLE_MS = 1000;
  * status topic and, whenever another value than `online` is stored there and
  * the connection outlasts it by {@link SETTLE_MS}, publishes `online` again.
  * Not while it stops: then `offline` is true.
+ *
+ * What arrives on the status topic after a CONNACK and before the service's
+ * own `online` of that connection comes back is older than that `online`,
+ * which has replaced it: the retained value delivered on (re)subscribing, a
+ * delivery the session kept. After a broker restart that is often the
+ * service's own will, kept by the broker's persistence.
  */
 export const keepOnline = (
   client: MqttClient,
@@ -37,10 +43,19 @@ export const keepOnline = (
   client.on('close', () => {
     closes += 1;
   });
+  // Whether this connection's `online` has come back: the broker delivers in the order it stores.
+  let echoed = false;
+  client.on('connect', () => {
+    echoed = false;
+  });
   client.on('message', (topic: string, payload: Buffer) => {
     if (topic !== deps.statusTopic || deps.isStopping() || !client.connected) return;
     const value = payload.toString('utf8');
-    if (value === 'online') return;
+    if (value === 'online') {
+      echoed = true;
+      return;
+    }
+    if (!echoed) return;
     const seenOn = closes;
     const restore = (): void => {
       if (closes !== seenOn || deps.isStopping() || !client.connected) return;
