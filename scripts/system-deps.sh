@@ -7,6 +7,8 @@
 set -eu
 missing=""
 [ -x /usr/sbin/mosquitto ] || missing="$missing mosquitto"
+# mosquitto-clients: the README's MQTT 5 example is run as written, with mosquitto_sub and mosquitto_pub.
+[ -x /usr/bin/mosquitto_sub ] && [ -x /usr/bin/mosquitto_pub ] || missing="$missing mosquitto-clients"
 [ -f /usr/include/gpiod.h ] || missing="$missing libgpiod-dev"
 # openssl: the TLS tests make a throwaway CA and certificates with it.
 [ -x /usr/bin/openssl ] || missing="$missing openssl"

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { backoffMs, classifyFailure, isStartupFailure, MAX_BACKOFF_MS } from '../../src/core/broker-failures';
+import { backoffMs, classifyFailure, closedBeforeAccepting, isStartupFailure, MAX_BACKOFF_MS } from '../../src/core/broker-failures';
 
 describe('classifyFailure', () => {
   it.each([
@@ -39,6 +39,28 @@ describe('classifyFailure', () => {
     const f = classifyFailure({ code, message: code });
     expect(f.kind).toBe('network');
     expect(isStartupFailure(f)).toBe(false);
+  });
+
+  it.each(['ECONNRESET', 'EPIPE'])('%s during a TLS handshake is a TLS failure: the port may not speak TLS', (code) => {
+    const f = classifyFailure({ code, message: `read ${code}` }, true);
+    expect(f).toEqual({ kind: 'tls', reason: expect.stringContaining('closed the connection during the TLS handshake') as string, detail: `read ${code}` });
+    expect(isStartupFailure(f)).toBe(true);
+  });
+
+  it("takes Node.js's own words for a close during the handshake as a TLS failure", () => {
+    const f = classifyFailure({ code: 'ECONNRESET', message: 'Client network socket disconnected before secure TLS connection was established' });
+    expect(f.kind).toBe('tls');
+    expect(f.reason).toMatch(/during the TLS handshake.*plain/);
+  });
+
+  it.each(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT'])('%s stays a network failure even before a TLS handshake (no connection to shake hands on)', (code) => {
+    expect(classifyFailure({ code, message: code }, true).kind).toBe('network');
+  });
+
+  it('a close without an error is a TLS failure during the handshake, and a network one after it (AWS IoT Core without ALPN)', () => {
+    expect(closedBeforeAccepting(true, true).kind).toBe('tls');
+    expect(closedBeforeAccepting(true, false)).toMatchObject({ kind: 'network', reason: expect.stringContaining('x-amzn-mqtt-ca') as string });
+    expect(closedBeforeAccepting(false).kind).toBe('network');
   });
 
   it('takes a connack timeout for a network failure', () => {

@@ -1,5 +1,8 @@
+import type * as Aedes from 'aedes';
+import mqtt from 'mqtt';
+import { createServer } from 'node:net';
 import { TestClient } from '../support/client';
-import { cleanupAll } from '../support/cleanup';
+import { cleanupAll, sleep } from '../support/cleanup';
 import { brokerConfig, read } from '../support/config';
 import { Mosquitto } from '../support/mosquitto';
 import { Service, type LogLine } from '../support/service';
@@ -43,6 +46,70 @@ describe('availability', () => {
     await late.subscribe(['gpio/t1/status', 'gpio/t1/+/state']);
     expect(await late.next('gpio/t1/status')).toMatchObject({ payload: 'online', retain: true });
     expect(await read(late, 8)).toBe('1');
+  });
+});
+
+describe('a broker that goes away', () => {
+  const anotherClient = (l: LogLine): boolean => /another client/.test(msg(l));
+
+  // Mosquitto, stopping, sends every client's will to its subscribers, the
+  // service's own will to the service too, and then closes the sockets: the
+  // service sees its own "offline" about a millisecond before the close. With
+  // persistence (Debian's mosquitto.conf has it) the will is kept as the
+  // retained status, and comes back on the next connection: on resubscribing,
+  // or (persistent session) as the unacknowledged QoS 1 delivery, again.
+  const variants = [
+    ['MQTT 3.1.1', {}, {}],
+    ['MQTT 5', {}, { protocolVersion: 5 }],
+    ['broker persistence', { persistence: true }, {}],
+    ['broker persistence and a persistent session', { persistence: true }, { persistentSession: true }],
+  ] as const;
+  it.each(variants)('Mosquitto stopping on SIGTERM (%s): its own will is the connection ending, not another client', async (_name, brokerOptions, mqttOptions) => {
+    const broker = await Mosquitto.start({ ...brokerOptions, extra: ['log_type all'] });
+    const service = await Service.start(brokerConfig(broker.url, mqttOptions));
+    await service.ready();
+    await broker.stop();
+    // The scenario really happened: the stopping broker sent the service its own will.
+    expect(broker.log).toMatch(/terminating[\s\S]*Sending PUBLISH to rpi-gpio-connector-t1 \(d0, q1, r0, m\d+, 'gpio\/t1\/status'/);
+    // Mosquitto resets the connection or closes it: either way, the outage is the only line.
+    await service.waitForLog((l) => /^broker connection (lost|failing)/.test(msg(l)));
+    await sleep(3_000); // longer than the service waits before it calls a status change another client's
+    expect(service.logs.filter(anotherClient)).toEqual([]);
+
+    await broker.restart();
+    await service.waitForLog((l) => msg(l) === 'broker connection back', 20_000);
+    const late = await TestClient.connect(broker.url);
+    await late.subscribe('gpio/t1/status');
+    expect(await late.next('gpio/t1/status')).toMatchObject({ payload: 'online', retain: true });
+    await sleep(2_000);
+    expect(service.logs.filter(anotherClient)).toEqual([]);
+  });
+
+  it('an aedes broker closing, with another client whose will is offline on the status topic: the connection ending only', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createBroker } = require('aedes') as typeof Aedes;
+    const aedes = createBroker();
+    const server = createServer(aedes.handle);
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const address = server.address();
+    const url = `mqtt://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    const closeBroker = (): Promise<void> => new Promise<void>((done) => aedes.close(() => server.close(() => done())));
+    try {
+      // Connected first, so aedes closes it first and its will goes out while the service may still be subscribed.
+      const other = mqtt.connect(url, { clientId: 'other-first', reconnectPeriod: 0, will: { topic: 'gpio/t1/status', payload: Buffer.from('offline'), qos: 1, retain: true } });
+      other.on('error', () => undefined);
+      await new Promise<void>((ok) => other.once('connect', () => ok()));
+      const service = await Service.start(brokerConfig(url));
+      await service.ready();
+      await closeBroker();
+      // aedes may close the socket before or after the service's last write: lost, or failing with EPIPE.
+      await service.waitForLog((l) => /^broker connection (lost|failing)/.test(msg(l)));
+      await sleep(3_000);
+      expect(service.logs.filter(anotherClient)).toEqual([]);
+      other.end(true);
+    } finally {
+      await closeBroker();
+    }
   });
 });
 

@@ -1,7 +1,9 @@
+import type * as Aedes from 'aedes';
 import { readFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { TestClient } from '../support/client';
 import { makePki, passwordFile, tlsSettings } from '../support/certs';
-import { cleanupAll } from '../support/cleanup';
+import { cleanupAll, Order, track } from '../support/cleanup';
 import { START_LEVELS, brokerConfig, read } from '../support/config';
 import { Mosquitto } from '../support/mosquitto';
 import { Service, type LogLine } from '../support/service';
@@ -90,6 +92,86 @@ describe('a broker that refuses at start-up', () => {
     await broker.restart();
     await service.ready(20_000);
     expect(service.logs.filter((l) => /cannot reach the broker yet/.test(msg(l)))).toHaveLength(1);
+  });
+});
+
+/** A plain TCP server on a free loopback port that does `onConnection` with each client; closed after the test. */
+async function plainServer(onConnection: (socket: Socket) => void): Promise<number> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.once('close', () => sockets.delete(socket));
+    onConnection(socket);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  track(server, Order.Broker, () => {
+    for (const s of sockets) s.destroy();
+    return new Promise<void>((done) => server.close(() => done()));
+  });
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+/** aedes (the embedded broker) on a plain TCP port. */
+async function plainAedes(): Promise<number> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createBroker } = require('aedes') as typeof Aedes;
+  const aedes = createBroker();
+  const port = await plainServer((socket) => aedes.handle(socket));
+  track(aedes, Order.Broker, () => new Promise<void>((done) => aedes.close(() => done())));
+  return port;
+}
+
+// Item 4 of issue 15: a port that does not speak TLS, given as mqtts://, is a
+// TLS failure like any other: at start-up one plain line and exit 1; during a run, the backoff.
+describe('mqtts:// to a port that does not speak TLS', () => {
+  const servers: ReadonlyArray<readonly [string, () => Promise<number>, RegExp]> = [
+    // Mosquitto reads the ClientHello as a bad MQTT packet and resets the connection.
+    ['a plain Mosquitto', async () => (await Mosquitto.start()).port, /closed the connection during the TLS handshake/],
+    ['aedes on a plain port', plainAedes, /closed the connection during the TLS handshake/],
+    ['a TCP server that accepts and closes', () => plainServer((s) => s.destroy()), /closed the connection during the TLS handshake/],
+    ['a TCP server that accepts and ends', () => plainServer((s) => s.end()), /closed the connection during the TLS handshake/],
+    ['a server that answers with HTTP', () => plainServer((s) => s.once('data', () => s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'))), /the port does not speak TLS/],
+  ];
+  it.each(servers)('at start-up, %s: exit 1 with one plain line naming the broker', async (_name, start, reason) => {
+    const url = `mqtts://127.0.0.1:${await start()}`;
+    const service = await Service.start(brokerConfig(url));
+    expect((await service.waitForExit(15_000)).code).toBe(1);
+    const lines = service.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`cannot connect to the broker ${url}: `);
+    expect(lines[0]).toMatch(reason);
+    expect(lines[0]).toMatch(/plain/);
+    expect(service.logs.filter((l) => msg(l) === 'ready' || msg(l) === 'connected')).toEqual([]);
+  });
+
+  it('during a run (the broker came back without TLS on its port): retried with the backoff, said once, and back when TLS is', async () => {
+    const pki = makePki();
+    const broker = await Mosquitto.start({ settings: tlsSettings(pki, false) });
+    const url = `mqtts://127.0.0.1:${broker.port}`;
+    const service = await Service.start(brokerConfig(url, { ca: pki.ca }));
+    await service.ready();
+
+    broker.reconfigure([]);
+    await broker.restart();
+    const failing = await service.waitForLog((l) => /^broker connection failing: /.test(msg(l)), 15_000);
+    expect(msg(failing)).toMatch(/closed the connection during the TLS handshake.*; retrying with a backoff from 1 s to 30 s$/);
+    // Let it try a few times (1 s, 2 s, 4 s: each a new client in mosquitto's log), then check it said so once.
+    const tries = () => (broker.log.match(/New connection from 127\.0\.0\.1/g) ?? []).length;
+    const deadline = Date.now() + 20_000;
+    while (tries() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(tries()).toBeGreaterThanOrEqual(3);
+    expect(service.logs.filter((l) => /^broker connection failing: /.test(msg(l)))).toHaveLength(1);
+    expect(service.exited).toBeUndefined();
+
+    broker.reconfigure(tlsSettings(pki, false));
+    await broker.restart();
+    const back = await service.waitForLog((l) => msg(l) === 'broker connection back', 45_000);
+    expect(back['after']).toMatch(/closed the connection during the TLS handshake/);
+    const client = await TestClient.connect(url, { ca: readFileSync(pki.ca) });
+    await client.subscribe('gpio/t1/9/state');
+    expect(await read(client, 9)).toBe(START_LEVELS[9]);
   });
 });
 

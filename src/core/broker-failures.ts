@@ -7,8 +7,9 @@
 /**
  * `refused`: the broker said no to this client (credentials, authorisation,
  * client id): a start-up failure. `tls`: the TLS handshake failed (a
- * certificate, a CA, ALPN): also a start-up failure. `busy`: the broker is up
- * but not taking clients now. `network`: it could not be reached.
+ * certificate, a CA, ALPN, a port that does not speak TLS): also a start-up
+ * failure. `busy`: the broker is up but not taking clients now. `network`: it
+ * could not be reached.
  */
 export type FailureKind = 'refused' | 'tls' | 'busy' | 'network';
 
@@ -79,8 +80,23 @@ const NETWORK: Readonly<Record<string, string>> = {
   EPIPE: 'the connection broke',
 };
 
-/** What went wrong with a connection attempt, from the error the MQTT client emitted. */
-export const classifyFailure = (error: { readonly code?: unknown; readonly message: string }): Failure => {
+/**
+ * A TCP connection that the other end closes or resets after our ClientHello
+ * and before the handshake completes: what a plain MQTT port does (Mosquitto
+ * resets, aedes closes), and any plain server that takes the ClientHello for
+ * garbage. Node.js says "Client network socket disconnected before secure TLS
+ * connection was established" when it sees the close itself.
+ */
+const CLOSED_IN_HANDSHAKE = 'the broker closed the connection during the TLS handshake: is the port a plain (non-TLS) one? mqtts:// needs a TLS port (8883 by convention), mqtt:// a plain one (1883)';
+/** Error codes of a connection that ended; during the handshake they mean {@link CLOSED_IN_HANDSHAKE}. */
+const ENDED = new Set(['ECONNRESET', 'EPIPE']);
+
+/**
+ * What went wrong with a connection attempt, from the error the MQTT client
+ * emitted. `inTlsHandshake`: the connection was a TLS one whose handshake had
+ * not completed (the adapter knows; the error alone does not say).
+ */
+export const classifyFailure = (error: { readonly code?: unknown; readonly message: string }, inTlsHandshake = false): Failure => {
   // OpenSSL texts span lines; a log line and a stderr line must not.
   const detail = error.message.replace(/\s+/g, ' ').trim();
   const { code } = error;
@@ -89,6 +105,9 @@ export const classifyFailure = (error: { readonly code?: unknown; readonly messa
     return known === undefined ? { kind: 'refused', reason: `the broker refused the connection (reason code ${code})`, detail } : { kind: known[0], reason: known[1], detail };
   }
   const codeText = typeof code === 'string' ? code : '';
+  if ((inTlsHandshake && ENDED.has(codeText)) || /before secure TLS connection was established/i.test(detail)) {
+    return { kind: 'tls', reason: CLOSED_IN_HANDSHAKE, detail };
+  }
   const network = NETWORK[codeText];
   if (network !== undefined) return { kind: 'network', reason: network, detail };
   if (/connack timeout/i.test(detail)) return { kind: 'network', reason: 'the broker did not answer the connection request in time', detail };
@@ -99,17 +118,21 @@ export const classifyFailure = (error: { readonly code?: unknown; readonly messa
 };
 
 /**
- * The broker closed the connection with no error and no CONNACK. Over TLS
- * this is what AWS IoT Core on port 443 does to a client without the ALPN
- * protocol x-amzn-mqtt-ca.
+ * The broker closed the connection with no error and no CONNACK. Over TLS,
+ * after the handshake, this is what AWS IoT Core on port 443 does to a client
+ * without the ALPN protocol x-amzn-mqtt-ca; during the handshake, it is a TLS
+ * failure.
  */
-export const closedBeforeAccepting = (tls: boolean): Failure => ({
-  kind: 'network',
-  reason: tls
-    ? 'the broker closed the connection before accepting it (AWS IoT Core on port 443 does so without the ALPN protocol x-amzn-mqtt-ca: see mqtt.alpn)'
-    : 'the broker closed the connection before accepting it',
-  detail: 'connection closed without CONNACK',
-});
+export const closedBeforeAccepting = (tls: boolean, inTlsHandshake = false): Failure =>
+  inTlsHandshake
+    ? { kind: 'tls', reason: CLOSED_IN_HANDSHAKE, detail: 'connection closed during the TLS handshake' }
+    : {
+        kind: 'network',
+        reason: tls
+          ? 'the broker closed the connection before accepting it (AWS IoT Core on port 443 does so without the ALPN protocol x-amzn-mqtt-ca: see mqtt.alpn)'
+          : 'the broker closed the connection before accepting it',
+        detail: 'connection closed without CONNACK',
+      };
 
 /** Refusals and TLS failures keep failing until someone changes something: not worth a try a second. */
 export const RETRY_MS = 1000;

@@ -1,4 +1,5 @@
 import type { MqttClient } from 'mqtt';
+import { TLSSocket } from 'node:tls';
 import { backoffMs, classifyFailure, closedBeforeAccepting, isStartupFailure, RETRY_MS, type Failure } from '../../core/broker-failures';
 import type { LogFields, Logger } from '../log/logger';
 import { logConnectionSteps } from './connection-steps';
@@ -64,11 +65,11 @@ export const watchConnection = (client: MqttClient, deps: ConnectionDeps): { sto
   client.on('error', (e: Error & { code?: unknown }) => {
     if (stopped) return;
     erredThisAttempt = true;
-    failed(classifyFailure(e));
+    failed(classifyFailure(e, inTlsHandshake(client)));
   });
   client.on('close', () => {
     if (stopped) return;
-    if (!connectedOnce && !erredThisAttempt) failed(closedBeforeAccepting(deps.tls));
+    if (!connectedOnce && !erredThisAttempt) failed(closedBeforeAccepting(deps.tls, inTlsHandshake(client)));
     // A lost connection with no error (the broker went away): the outage starts here.
     else if (connectedOnce && outage === undefined) begin('connection lost', {}, 'broker connection lost; reconnecting every second');
     erredThisAttempt = false;
@@ -95,4 +96,16 @@ export const watchConnection = (client: MqttClient, deps: ConnectionDeps): { sto
       stopped = true;
     },
   };
+};
+
+/**
+ * Whether the current attempt's connection is TLS with its handshake not
+ * completed: Node.js sets `alpnProtocol` (false without ALPN) when the
+ * handshake completes, and it is null until then. MQTT.js keeps the attempt's
+ * socket in `client.stream` until the next attempt. For wss:// the stream is a
+ * websocket wrapper that does not show its socket: never counted.
+ */
+const inTlsHandshake = (client: MqttClient): boolean => {
+  const stream: unknown = client.stream;
+  return stream instanceof TLSSocket && stream.alpnProtocol === null;
 };
