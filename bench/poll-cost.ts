@@ -1,8 +1,8 @@
 /**
- * Figure 2, poll cost: CPU per poll tick of the service's pollInputs (RxJS)
+ * Figure 2, poll cost: CPU per poll tick of the service's input path (RxJS: pollLevels, inputOutputs)
  * against a bare setInterval loop doing the same reads and comparisons, each
  * in a fresh child process, on the simulated chip and on libgpiod (stand-in);
- * with --baseline, also the baseline's pollInputs (before).
+ * with --baseline, also the baseline's input path (before).
  */
 import { join } from 'node:path';
 import type { GpiodStandin } from '../spec/support/gpiod-standin';
@@ -116,13 +116,13 @@ export const pollCost: Bench = {
         'CPU time per poll tick, each measurement in a fresh child process (`bench/lib/poll-child.js`) that builds the driver from `dist/` ' +
           '(`openSimDriver`, or `openLibgpiodDriver` over node-libgpiod and the libgpiod stand-in, loaded through `LD_LIBRARY_PATH`) for ' +
           'N input pins (0..N-1, no bias: one bulk request), then polls every period:',
-        '- **RxJS** (the service\'s code for polled inputs): `inputOutputs(pollLevels(timer(0, period), { driver, thing }), { thing, settings })` from `dist/streams/watch.js` ' +
+        '- **RxJS** (the service\'s code for polled inputs): `inputOutputs(pollLevels(timer(0, period), { driver, thing }), { thing, settings })` from `dist/streams/poll.js` and `dist/streams/fan-out.js` ' +
           '(the levels, then debounce and the fan-out to states, events and counts), with a no-op subscriber;\n' +
           '- **bare** (the limit): `setInterval(() => { driver.readInputs(); compare each level with the previous one; build a state on a change }, period)`, no RxJS;\n' +
           '- **timer floor**: an empty `setInterval` at the same period, no read: what waking up a Node process costs on this machine.' +
           (before !== undefined
-            ? `\n- **before**: as RxJS, with the \`pollInputs\` of commit ${describeBaseline(before)} (its \`dist/streams/inputs.js\`, built on the side); ` +
-              'the driver and the wrapper are still the current ones: only the input path differs (an earlier commit without `streams/watch.js` runs its `pollInputs`). **After** is the RxJS side.'
+            ? `\n- **before**: as RxJS, with the input path of commit ${describeBaseline(before)} (its \`dist/\`, built on the side: \`streams/fan-out.js\`, or \`streams/watch.js\` before the split, or \`pollInputs\` of \`streams/inputs.js\` before that); ` +
+              'the driver and the wrapper are still the current ones: only the input path differs. **After** is the RxJS side.'
             : ''),
         `Both polling sides read through the same wrapper that counts ticks. After a ${P.warmMs} ms warm-up, \`process.cpuUsage()\` ` +
           'is taken over a fixed wall time ' +

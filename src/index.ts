@@ -12,4 +12,5 @@
  * ```
  */
 export * from './streams';
+export { openSimDriver } from './sim';
 export { openLibgpiodDriver } from './adapters/gpio/libgpiod/driver';

@@ -2,16 +2,24 @@
  * `rpi-gpio-connector/streams`: the connector as RxJS streams and its pure
  * core, for hosts that bring their own request stream and need no MQTT. It
  * loads neither the MQTT client, nor the embedded broker, nor the native
- * libgpiod addon (spec/library/streams-only.spec.ts measures it); the
- * simulated chip is included, the libgpiod driver is in the root entry.
+ * libgpiod addon (spec/library/streams-only.spec.ts measures it), and
+ * nothing of `src/adapters` (spec/core/architecture.spec.ts): the drivers are
+ * in `rpi-gpio-connector/sim` (the simulated chip) and the root entry.
  */
 export { connector, type ConnectorDeps, type ConnectorSources } from './streams/connector';
 export { answerRequests } from './streams/requests';
-export { pollInputs } from './streams/inputs';
-export { pollLevels, edgeLevels, inputOutputs, inputSettings, pinEvents, pinCounts, type Observed, type Watched, type InputSettings } from './streams/watch';
-export { debounceLevels, type LevelObservation, type DebounceDeps } from './streams/debounce';
-export { countPulses, edgesOfLevels, type CountMode as CounterMode, type CountableEdge, type PulseCount } from './streams/counter';
-export { edgesToLevels, missedEvents, type EdgeGap, type EdgeLevel, type EdgeOutput } from './streams/edges';
+export { pollLevels, sameSample, type Sample, type WatchDeps } from './streams/poll';
+export { edgeLevels } from './streams/edge-levels';
+export { inputOutputs, type FanOutDeps } from './streams/fan-out';
+export { debounceLevels, type DebounceDeps } from './streams/debounce';
+export { edgesOfLevels } from './streams/level-edges';
+export { pinEvents } from './streams/events';
+export { pinCounts } from './streams/pin-counts';
+export { latestCounts, type LatestCountsDeps } from './streams/latest-counts';
+export { countPulses, type CounterDeps, type PulseCount } from './streams/counter';
+export { edgesToLevels, missedEvents, type EdgeDeps, type EdgeOutput } from './streams/edges';
+export { observed, isObservation, type LevelObservation, type EdgeGap, type Watched, type InputEdge } from './core/observation';
+export { inputSettings, isEventOf, counts, type InputSettings } from './core/input-settings';
 export { pulseOutputs } from './streams/pulse';
 export { planPulse, pulseDuration, PULSE_MIN_MS, PULSE_MAX_MS, type PulseCommand, type PulseWrite, type PulsePlan } from './core/pulse';
 export { publishLevels } from './streams/levels';
@@ -25,4 +33,3 @@ export { decodeConfig } from './core/config';
 export type { Either, Left, Right } from './core/either';
 export type { GpioDriver, SimulatedGpio, DriverError, KernelEdge } from './core/driver';
 export { isSimulated } from './core/driver';
-export { openSimDriver } from './adapters/gpio/sim';

@@ -1,9 +1,9 @@
 // One poll-cost measurement in a fresh process (figure 2). Usage:
 //   node poll-child.js '{"driver":"sim"|"libgpiod","pins":8,"periodMs":1,"side":"rxjs"|"bare"|"floor"|"before","warmMs":300,"windowMs":2000,"toggle":false}'
 // Builds the driver from dist/, polls `pins` inputs every `periodMs` either
-// through the service's pollInputs (rxjs) or a bare setInterval loop (bare),
+// through the service's pollLevels + inputOutputs (rxjs) or a bare setInterval loop (bare),
 // or only ticks an empty setInterval (floor: what the timer itself costs),
-// or through the pollInputs of `baselineDist` (before: an earlier commit's
+// or through the input path of `baselineDist` (before: an earlier commit's
 // build, same driver), and prints one JSON line: ticks, CPU µs and wall µs over the window.
 // libgpiod needs the stand-in's env (LD_LIBRARY_PATH) when node starts.
 'use strict';
@@ -46,10 +46,16 @@ if (opts.side === 'rxjs' || opts.side === 'before') {
   const from = opts.side === 'before' ? opts.baselineDist : dist;
   const { existsSync } = require('node:fs');
   let sub;
-  if (existsSync(join(from, 'streams', 'watch.js'))) {
+  const specs = driver.inputs.map((pin) => ({ pin, direction: 'input', bias: 'as-is', activeLow: false }));
+  if (existsSync(join(from, 'streams', 'fan-out.js'))) {
     // What the service runs for polled inputs: the levels, then debounce and the fan-out to states (events, counts) per pin.
+    const { pollLevels } = require(join(from, 'streams', 'poll.js'));
+    const { inputOutputs } = require(join(from, 'streams', 'fan-out.js'));
+    const { inputSettings } = require(join(from, 'core', 'input-settings.js'));
+    sub = inputOutputs(pollLevels(timer(0, opts.periodMs), { driver, thing: 't' }), { thing: 't', settings: inputSettings(specs) }).subscribe(consume);
+  } else if (existsSync(join(from, 'streams', 'watch.js'))) {
+    // An earlier commit (a baseline) with the same path in one file, streams/watch.js.
     const { pollLevels, inputOutputs, inputSettings } = require(join(from, 'streams', 'watch.js'));
-    const specs = driver.inputs.map((pin) => ({ pin, direction: 'input', bias: 'as-is', activeLow: false }));
     sub = inputOutputs(pollLevels(timer(0, opts.periodMs), { driver, thing: 't' }), { thing: 't', settings: inputSettings(specs) }).subscribe(consume);
   } else {
     // An earlier commit (a baseline): its pollInputs was the whole input path.

@@ -38,6 +38,7 @@ describe('rpi-gpio-connector/streams', () => {
   it('loads neither the MQTT client, nor the broker, nor the native addon (CommonJS)', () => {
     const streams = measure(project.dir, 'streams.cjs', `const lib = require('rpi-gpio-connector/streams');${REPORT}`);
     const root = measure(project.dir, 'root.cjs', `const lib = require('rpi-gpio-connector');${REPORT}`);
+    const sim = measure(project.dir, 'sim.cjs', `const lib = require('rpi-gpio-connector/sim');${REPORT}`);
     // The MQTT client the service uses, loaded from the package's own dependencies.
     const service = measure(project.dir, 'mqtt.cjs', `const lib = require('node:module').createRequire(require.resolve('rpi-gpio-connector/package.json'))('mqtt');${REPORT}`);
     // What it measured, for the README and for a reader of the test output.
@@ -47,19 +48,27 @@ describe('rpi-gpio-connector/streams', () => {
     );
     expect(streams.modules.filter((m) => HEAVY.test(m))).toEqual([]);
     expect(root.modules.filter((m) => HEAVY.test(m))).toEqual([]);
+    expect(sim.modules.filter((m) => HEAVY.test(m))).toEqual([]);
     // The measure can fail: the MQTT client does show up when it is loaded.
     expect(service.modules.filter((m) => HEAVY.test(m)).length).toBeGreaterThan(0);
     // No libgpiod driver code in the stream-only entry; the root has it.
     expect(streams.modules.filter((m) => m.includes('/libgpiod/'))).toEqual([]);
     expect(root.modules.filter((m) => m.includes('/libgpiod/')).length).toBeGreaterThan(0);
-    expect(streams.exports).toEqual(expect.arrayContaining(['connector', 'decodeConfig', 'openSimDriver', 'isState', 'isRejected', 'decide']));
+    expect(streams.exports).toEqual(expect.arrayContaining(['connector', 'decodeConfig', 'isState', 'isRejected', 'decide', 'pollLevels', 'inputOutputs']));
+    // No driver in the pure entry: the simulated chip is in /sim (and the root), libgpiod in the root.
+    expect(streams.exports).not.toContain('openSimDriver');
     expect(streams.exports).not.toContain('openLibgpiodDriver');
+    expect(streams.modules.filter((m) => m.includes('/adapters/'))).toEqual([]);
+    expect(sim.exports).toEqual(['openSimDriver']);
+    expect(sim.modules.filter((m) => m.includes('/libgpiod/'))).toEqual([]);
+    expect(root.exports).toEqual(expect.arrayContaining(['openSimDriver', 'openLibgpiodDriver', 'connector']));
     expect(root.exports).toContain('openLibgpiodDriver');
   });
 
   it('imports as ESM with named exports, and loads no MQTT client there either', () => {
     const code = `
-import { connector, decodeConfig, openSimDriver } from 'rpi-gpio-connector/streams';
+import { connector, decodeConfig } from 'rpi-gpio-connector/streams';
+import { openSimDriver } from 'rpi-gpio-connector/sim';
 import { openLibgpiodDriver } from 'rpi-gpio-connector';
 import { createRequire } from 'node:module';
 const cache = Object.keys(createRequire(import.meta.url).cache);
@@ -83,7 +92,7 @@ Module._resolveFilename = function (request, ...rest) {
     );
     const code = `const lib = require('rpi-gpio-connector/streams');
 const config = lib.decodeConfig({ thingName: 'pi', OutputGpios: '8L' }, {});
-const driver = lib.openSimDriver(config.right.pins);
+const driver = require('rpi-gpio-connector/sim').openSimDriver(config.right.pins);
 const seen = [];
 const sub = lib.connector({ request$: require('rxjs').of({ topic: 'gpio/pi/8/write', payload: '1', retained: false }) }, { ...config.right, driver: driver.right })
   .subscribe((o) => seen.push(o._tag + ':' + o.pin + '=' + o.level));

@@ -1,8 +1,8 @@
 import * as E from 'fp-ts/Either';
 import { TestScheduler } from 'rxjs/testing';
 import { openSimDriver } from '../../src/adapters/gpio/sim';
-import type { PinSpec } from '../../src/core/model';
-import { state } from '../../src/core/outputs';
+import type { InputSpec, PinSpec } from '../../src/core/model';
+import { type Output, state } from '../../src/core/outputs';
 import type { Request } from '../../src/core/reducer';
 import { connector } from '../../src/streams/connector';
 
@@ -92,6 +92,50 @@ describe('connector (marbles)', () => {
         },
         b: state(8, 1),
       });
+    });
+  });
+});
+
+const input = (pin: number, more: Partial<InputSpec> = {}): InputSpec => ({ pin, direction: 'input', bias: 'pull-down', activeLow: false, ...more });
+const count = (pin: number, n: number): Output => ({ _tag: 'Count', pin, count: n });
+const event = (pin: number, rising: boolean, timestampNs?: bigint): Output =>
+  timestampNs === undefined ? { _tag: 'Event', pin, rising } : { _tag: 'Event', pin, rising, timestampNs };
+
+describe('connector with edge inputs (marbles, simulated chip)', () => {
+  it('publishes a doorbell once per press through debounce, counts meter pulses, and pulses a relay', () => {
+    newScheduler().run(({ hot, expectObservable }) => {
+      const pins: PinSpec[] = [
+        input(5, { edge: 'falling', bias: 'pull-up', debounceMs: 30, events: true }), // doorbell: pressed pulls low
+        input(6, { edge: 'both', count: 'rising' }), // water meter reed switch
+        { pin: 8, direction: 'output', initial: 0, activeLow: false }, // relay
+      ];
+      const driver = E.getOrElseW((e: string) => { throw new Error(e); })(openSimDriver(pins));
+      const r = (topic: string, payload: string): Request => ({ topic: `gpio/t/${topic}`, payload, retained: false });
+      // Two meter pulses; a press that bounces three times within 3 ms, then held; a relay pulse of 50 ms.
+      hot('10ms x 9ms y 9ms x 9ms y', { x: 1, y: 0 }).subscribe((l) => driver.simulate(6, l as 0 | 1));
+      hot('50ms a b c d 6ms e', { a: 0, b: 1, c: 0, d: 1, e: 0 }).subscribe((l) => driver.simulate(5, l as 0 | 1));
+      const request$ = hot('100ms p', { p: r('8/pulse', '50') });
+      const at = expect.any(BigInt) as unknown as bigint;
+      expectObservable(connector({ request$ }, { thingName: 't', pins, pollPeriodMs: 10, driver }), '^ 200ms !').toBe(
+        '(acdb) 4ms (ef) 6ms g 9ms (hi) 6ms j 49ms (kl) 6ms m 49ms n',
+        {
+          a: state(8, 0),
+          b: count(6, 0),
+          c: state(5, 1),
+          d: state(6, 0),
+          e: state(6, 1),
+          f: count(6, 1),
+          g: state(6, 0),
+          h: state(6, 1),
+          i: count(6, 2),
+          j: state(6, 0),
+          // The bounces published nothing; the press held from 60 ms is published at 90 ms, with its edge's time.
+          k: state(5, 0),
+          l: event(5, false, at),
+          m: state(8, 1),
+          n: state(8, 0),
+        },
+      );
     });
   });
 });

@@ -1,11 +1,13 @@
 import { TestScheduler } from 'rxjs/testing';
-import type { LevelObservation } from '../../src/streams/debounce';
-import { type CountableEdge, type CountMode, counts, countPulses, edgesOfLevels, type PulseCount } from '../../src/streams/counter';
+import { counts } from '../../src/core/input-settings';
+import type { CountMode } from '../../src/core/model';
+import type { InputEdge } from '../../src/core/observation';
+import { countPulses, type PulseCount } from '../../src/streams/counter';
 
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
-const up = (pin: number, timestampNs?: bigint): CountableEdge => (timestampNs === undefined ? { pin, rising: true } : { pin, rising: true, timestampNs });
-const down = (pin: number): CountableEdge => ({ pin, rising: false });
+const up = (pin: number, timestampNs?: bigint): InputEdge => (timestampNs === undefined ? { pin, rising: true } : { pin, rising: true, timestampNs });
+const down = (pin: number): InputEdge => ({ pin, rising: false });
 const n = (pin: number, count: number, timestampNs?: bigint): PulseCount =>
   timestampNs === undefined ? { pin, count } : { pin, count, timestampNs };
 
@@ -102,27 +104,6 @@ describe('countPulses (marbles)', () => {
         c: n(5, 3),
       });
       expectSubscriptions(in$.subscriptions).toBe('^ 2ms !');
-    });
-  });
-});
-
-describe('edgesOfLevels (marbles)', () => {
-  it('skips each pin\'s first level and repeats, and turns changes into edges with their timestamps', () => {
-    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const in$ = cold<LevelObservation>('  a b c d e f |', {
-        a: { pin: 5, level: 0 },
-        b: { pin: 6, level: 1 },
-        c: { pin: 5, level: 1, at: 30n },
-        d: { pin: 5, level: 1 },
-        e: { pin: 6, level: 0 },
-        f: { pin: 5, level: 0, at: 60n },
-      });
-      expectObservable(edgesOfLevels(in$)).toBe('- - c - e f |', {
-        c: { pin: 5, rising: true, timestampNs: 30n },
-        e: { pin: 6, rising: false },
-        f: { pin: 5, rising: false, timestampNs: 60n },
-      });
-      expectSubscriptions(in$.subscriptions).toBe('^ 5ms !');
     });
   });
 });

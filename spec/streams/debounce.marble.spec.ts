@@ -1,10 +1,11 @@
 import { TestScheduler } from 'rxjs/testing';
 import type { Level } from '../../src/core/model';
-import { debounceLevels, type LevelObservation } from '../../src/streams/debounce';
+import { type LevelObservation, observed } from '../../src/core/observation';
+import { debounceLevels } from '../../src/streams/debounce';
 
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
-const obs = (pin: number, level: Level, at?: bigint): LevelObservation => (at === undefined ? { pin, level } : { pin, level, at });
+const obs = (pin: number, level: Level, at?: bigint): LevelObservation => observed(pin, level, at);
 
 /** One window for every pin. */
 const every = (ms: number) => ({ debounceMs: () => ms });

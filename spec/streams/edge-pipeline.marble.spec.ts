@@ -1,13 +1,15 @@
 import { filter } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { countPulses, edgesOfLevels } from '../../src/streams/counter';
+import type { LevelObservation } from '../../src/core/observation';
+import { countPulses } from '../../src/streams/counter';
+import { edgesOfLevels } from '../../src/streams/level-edges';
 import { debounceLevels } from '../../src/streams/debounce';
-import { type EdgeLevel, type EdgeOutput, edgesToLevels, type KernelEdge } from '../../src/streams/edges';
+import { type EdgeOutput, edgesToLevels, type KernelEdge } from '../../src/streams/edges';
 
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 const edge = (rising: boolean, seqno: number, timestampNs: bigint): KernelEdge => ({ pin: 5, rising, seqno, timestampNs });
-const isLevel = (o: EdgeOutput): o is EdgeLevel => o._tag === 'Level';
+const isLevel = (o: EdgeOutput): o is LevelObservation => o._tag === 'Level';
 
 /** The units compose as the service will wire them: edges, then debounce, then the counter. */
 describe('edges → debounce → counter (marbles)', () => {

@@ -1,11 +1,14 @@
 import { EMPTY, merge, type Observable, of, timer } from 'rxjs';
 import { type GpioDriver, isSimulated } from '../core/driver';
+import { inputSettings } from '../core/input-settings';
 import { inputsOf, type PinSpec } from '../core/model';
 import type { Output } from '../core/outputs';
 import { pinTable, type Request } from '../core/reducer';
 import { publishLevels } from './levels';
 import { answerRequests } from './requests';
-import { edgeLevels, inputOutputs, inputSettings, pollLevels } from './watch';
+import { edgeLevels } from './edge-levels';
+import { inputOutputs } from './fan-out';
+import { pollLevels } from './poll';
 
 export interface ConnectorSources {
   /** Read, write (and, on the simulated chip, simulate) requests. */

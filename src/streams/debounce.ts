@@ -1,16 +1,6 @@
 import { Observable, type Subscription, timer } from 'rxjs';
 import type { Level } from '../core/model';
-
-/**
- * One observed level of one input line, from a poll or from an edge. Pins may
- * be interleaved in one stream.
- */
-export interface LevelObservation {
-  readonly pin: number;
-  readonly level: Level;
-  /** When the line took this level (kernel time in nanoseconds), if known. Carried, never used for timing. */
-  readonly at?: bigint;
-}
+import type { LevelObservation } from '../core/observation';
 
 export interface DebounceDeps {
   /**
@@ -46,7 +36,7 @@ interface PinState {
  * its window is dropped, since nobody saw it hold. Unsubscribing cancels every
  * window.
  */
-export const debounceLevels = <T extends LevelObservation>(observation$: Observable<T>, deps: DebounceDeps): Observable<T> =>
+export const debounceLevels = <T extends Pick<LevelObservation, 'pin' | 'level'>>(observation$: Observable<T>, deps: DebounceDeps): Observable<T> =>
   new Observable<T>((subscriber) => {
     const pins = new Map<number, PinState>();
     const emit = (state: PinState, o: T): void => {

@@ -1,35 +1,13 @@
 import { concat, defer, mergeMap, type Observable } from 'rxjs';
 import type { KernelEdge } from '../core/driver';
 import type { Level } from '../core/model';
+import { type EdgeGap, type LevelObservation, observed } from '../core/observation';
 
 export type { KernelEdge } from '../core/driver';
+export type { EdgeGap } from '../core/observation';
 
-/**
- * A pin's new level. Shaped as a debounce `LevelObservation`, so it can be
- * debounced as it is. `at` is the edge's timestamp; a first level has none,
- * and is no edge (a pulse counter must not count it).
- */
-export interface EdgeLevel {
-  readonly _tag: 'Level';
-  readonly pin: number;
-  readonly level: Level;
-  readonly at?: bigint;
-}
-
-/** The kernel dropped events (its queue overflowed): some transitions are lost. For the caller to report. */
-export interface EdgeGap {
-  readonly _tag: 'Gap';
-  /** The pin of the event that revealed the gap (the lost events may have been any line's). */
-  readonly pin: number;
-  /** The seqno that should have come (absent without seqnos). */
-  readonly expected?: number;
-  /** The seqno that came. */
-  readonly got?: number;
-  /** How many events were dropped; absent when unknown (no seqnos: at least one). */
-  readonly missed?: number;
-}
-
-export type EdgeOutput = EdgeLevel | EdgeGap;
+/** What `edgesToLevels` emits: a pin's new level, or a gap (events the kernel dropped). */
+export type EdgeOutput = LevelObservation | EdgeGap;
 
 export interface EdgeDeps {
   /** Each pin's level read when its edge detection started. */
@@ -72,7 +50,7 @@ export const edgesToLevels = (edge$: Observable<KernelEdge>, deps: EdgeDeps): Ob
     const lastRising = new Map<number, boolean>();
     const first = [...levels]
       .sort(([a], [b]) => a - b)
-      .map(([pin, level]): EdgeOutput => ({ _tag: 'Level', pin, level }));
+      .map(([pin, level]): EdgeOutput => observed(pin, level));
     const follow = (edge: KernelEdge): EdgeOutput[] => {
       const out: EdgeOutput[] = [];
       if (edge.seqno !== undefined) {
@@ -86,7 +64,7 @@ export const edgesToLevels = (edge$: Observable<KernelEdge>, deps: EdgeDeps): Ob
       const level: Level = edge.rising ? 1 : 0;
       if (levels.get(edge.pin) !== level) {
         levels.set(edge.pin, level);
-        out.push({ _tag: 'Level', pin: edge.pin, level, at: edge.timestampNs });
+        out.push(observed(edge.pin, level, edge.timestampNs));
       }
       return out;
     };

@@ -101,13 +101,6 @@ export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sin
     if (!isAnswerableResponseTopic(to)) return log.warn('response topic refused: not a topic name, or a request topic', { topic, responseTopic: to });
     send(to, payload, { qos: answerQos, retain: false, ...withProperties });
   };
-  const counts = new Map<number, number>();
-  let countFlush: NodeJS.Immediate | undefined;
-  const flushCounts = (): void => {
-    countFlush = undefined;
-    for (const [pin, count] of counts) publish(topicIn(countTopics, countTopic, pin), formatCount(count), deps.retainState);
-    counts.clear();
-  };
   const { rejected$, retained$, stop: stopLogs } = limitedLogs(log, errors);
   const publishOne = (o: Output): void => {
     switch (o._tag) {
@@ -122,10 +115,8 @@ export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sin
       case 'Event':
         return publish(topicIn(eventTopics, eventTopic, o.pin), formatEvent(o.rising, wallTime(o.timestampNs), o.timestampNs), false);
       case 'Count':
-        // A count is a running total: of a burst's counts handed on in one turn of the event loop, the last says it all.
-        counts.set(o.pin, o.count);
-        countFlush ??= setImmediate(flushCounts);
-        return;
+        // A burst's counts come coalesced (streams/latest-counts): each is published.
+        return publish(topicIn(countTopics, countTopic, o.pin), formatCount(o.count), deps.retainState);
       case 'Simulated':
         return; // only logged, at debug (outputLines)
     }
@@ -141,12 +132,8 @@ export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sin
           },
     error: deps.onFatal,
   });
-  // On unsubscribe the held-back counts are still logged, and the last counts published.
+  // On unsubscribe the held-back log lines are still written.
   subscription.add(stopLogs);
-  subscription.add(() => {
-    if (countFlush !== undefined) clearImmediate(countFlush);
-    flushCounts();
-  });
   return {
     subscription,
     drained: () => (inFlight === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve))),
