@@ -12,7 +12,7 @@ import mqtt from 'mqtt';
 import { parseDrive } from '../spec/support/gpiod-standin';
 import { type Bench, type Context, interleave } from './lib/bench';
 import { startMosquitto } from './lib/mosquitto';
-import { cpuNs, createStandin, disposeStandin, isReadyLine, sleep, spawnNode, startService, type Child } from './lib/procs';
+import { cpuNs, createStandin, disposeStandin, sleep, spawnNode, startService, type Child } from './lib/procs';
 import { fmt, type Section, type Target } from './lib/report';
 import { percentile, summarize } from './lib/stats';
 

@@ -204,6 +204,7 @@ interface PipelineCost {
  */
 const pipelineCost = (n: number, passes: number): PipelineCost => {
   type Dist = typeof import('../src/streams/connector') & typeof import('../src/adapters/gpio/sim') & typeof import('../src/adapters/metrics/tally') & typeof import('../src/core/metrics');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- dist/ is built at run time: not a module of this program
   const load = (path: string) => require(join(ROOT, 'dist', ...path.split('/'))) as Partial<Dist>;
   const dist = { ...load('streams/connector.js'), ...load('adapters/gpio/sim.js'), ...load('adapters/metrics/tally.js'), ...load('core/metrics.js') } as Dist;
   const pins = PINS.map((pin) => ({ pin, direction: 'output' as const, initial: 0 as const, activeLow: false }));

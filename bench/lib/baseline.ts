@@ -32,7 +32,7 @@ const run = (what: string, file: string, args: string[], input?: Buffer): Buffer
   } catch (e) {
     const { stdout, stderr } = e as { stdout?: Buffer; stderr?: Buffer };
     const output = `${String(stdout ?? '')}${String(stderr ?? '')}`.trim();
-    throw new Error(output === '' ? what : `${what}:\n${output}`);
+    throw new Error(output === '' ? what : `${what}:\n${output}`, { cause: e });
   }
 };
 

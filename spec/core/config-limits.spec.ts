@@ -69,6 +69,7 @@ describe('decodeConfig: limits', () => {
   });
 
   it('property: any thing name is accepted exactly when it is one topic level of at most 128 bytes without forbidden characters', () => {
+    // eslint-disable-next-line no-control-regex -- the control characters are what the rule forbids
     const forbidden = /[\u0000-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff/+#]|[\ud800-\udfff]/u;
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 140 }), (name) => {

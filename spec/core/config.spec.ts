@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { decodeConfig } from '../../src/core/config';
-import type { Config, PinSpec } from '../../src/core/model';
+import type { Config } from '../../src/core/model';
 import { defaultConfig as expected, input, output, SEED_PINS } from './config-fixtures';
 
 const env = { AWS_IOT_THING_NAME: 'gg-thing' };

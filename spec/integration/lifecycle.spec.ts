@@ -14,7 +14,6 @@ async function stopWith(service: Service, signal: NodeJS.Signals): Promise<numbe
   service.kill(signal);
   const exit = await service.waitForExit(10_000);
   const elapsed = Date.now() - started;
-  // eslint-disable-next-line no-console
   console.log(`${signal}: service exited ${JSON.stringify(exit)} after ${elapsed} ms`);
   expect(exit).toEqual({ code: 0, signal: null });
   return elapsed;

@@ -156,7 +156,6 @@ async function startAndStop(how: Launch, dir: string, signal: NodeJS.Signals, ta
     await fresh.subscribe('gpio/t1/status');
     expect(await fresh.next('gpio/t1/status')).toEqual({ topic: 'gpio/t1/status', payload: 'offline', retain: true });
   }
-  // eslint-disable-next-line no-console
   console.log(`${how}, ${signal} to ${target === 'npm' ? 'npm alone' : 'the process group'}: service ${pid} stopped (${String(shutting?.['reason'])}); npm exited ${JSON.stringify(service.exited)}`);
 }
 

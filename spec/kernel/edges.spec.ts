@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/Either';
+import { release } from 'node:os';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { loadCdevAddon } from '../../src/adapters/gpio/cdev/addon';
 import { watchEdges } from '../../src/adapters/gpio/cdev/edges';
@@ -31,7 +32,7 @@ const newChip = (): KernelGpioSim => {
   return chip;
 };
 
-describe(`edge events from the kernel through the uAPI v2 addon (Linux ${require('node:os').release()})`, () => {
+describe(`edge events from the kernel through the uAPI v2 addon (Linux ${release()})`, () => {
   it('delivers every edge of two lines in order, with timestamps and sequence numbers, and releases the lines when unsubscribed', async () => {
     const chip = newChip();
     const lines = [
@@ -97,7 +98,7 @@ describe(`edge events from the kernel through the uAPI v2 addon (Linux ${require
 // addon for the edge lines (uAPI v1: a request, an fd and a 16-event queue per line).
 const libgpiodLoads = hardwareDrivers().includes('libgpiod');
 if (!libgpiodLoads) console.log('spec/kernel/edges: node-libgpiod does not load here (libgpiod 2?): the libgpiod driver edge tests are not run');
-(libgpiodLoads ? describe : describe.skip)(`edge events from the kernel through the libgpiod driver (uAPI v1, Linux ${require('node:os').release()})`, () => {
+(libgpiodLoads ? describe : describe.skip)(`edge events from the kernel through the libgpiod driver (uAPI v1, Linux ${release()})`, () => {
   const edge = (pin: number, activeLow = false): PinSpec => ({ pin, direction: 'input', bias: 'pull-down', activeLow, edge: 'both' });
   const open = (chip: KernelGpioSim, pins: PinSpec[]) => {
     const opened = openLibgpiodDriver(pins, chip.label);

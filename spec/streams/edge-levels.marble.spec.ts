@@ -27,7 +27,7 @@ describe('edgeLevels (marbles, simulated chip)', () => {
   });
 
   it('is nothing without edge inputs, and stops watching when unsubscribed', () => {
-    newScheduler().run(({ hot, expectObservable }) => {
+    newScheduler().run(({ expectObservable }) => {
       const driver = sim([input(5)]);
       expectObservable(edgeLevels({ driver, thing: 't' })).toBe('|');
     });

@@ -149,10 +149,11 @@ async function compile(): Promise<string> {
       throw new Error(
         `gpiod-standin: cannot build the stand-in libgpiod.so.2: the C compiler "${cc}" was not found on PATH ` +
           '(install one, e.g. apt-get install gcc, or set CC)',
+        { cause: e },
       );
     }
     const hint = fs.existsSync('/usr/include/gpiod.h') ? '' : ' (/usr/include/gpiod.h is missing: apt-get install libgpiod-dev)';
-    throw new Error(`gpiod-standin: "${cc}" failed to build ${SOURCE}${hint}:\n${err.stderr ?? err.message}`);
+    throw new Error(`gpiod-standin: "${cc}" failed to build ${SOURCE}${hint}:\n${err.stderr ?? err.message}`, { cause: e });
   }
   // The library last: its presence means both are built.
   await fs.promises.rename(tmpTool, path.join(dir, TOOL));

@@ -56,4 +56,5 @@ export const requestTopicParser = (thing: string): ((topic: string) => RequestTo
  * itself or another bridge with its answer.
  */
 export const isAnswerableResponseTopic = (topic: string): boolean =>
+  // eslint-disable-next-line no-control-regex -- NUL is not allowed in a topic (MQTT 3.1.1, 4.7.3)
   topic !== '' && !/[+#\u0000]/.test(topic) && !/^gpio\/[^/]+\/[^/]+\/(read|write|pulse|simulate)$/.test(topic);

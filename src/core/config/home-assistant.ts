@@ -26,6 +26,7 @@ export const discoveryPrefix = new t.Type<string, string, unknown>(
   'a topic prefix like homeassistant',
   t.string.is,
   (u, c) =>
+    // eslint-disable-next-line no-control-regex -- NUL is not allowed in a topic (MQTT 3.1.1, 4.7.3)
     typeof u === 'string' && u !== '' && !/[+#\u0000]/.test(u) && u.split('/').every((level) => level !== '')
       ? t.success(u)
       : t.failure(u, c, `expected a topic prefix like homeassistant (no wildcards, no empty level), got ${show(u)}`),

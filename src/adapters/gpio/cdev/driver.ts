@@ -1,5 +1,4 @@
 import * as E from 'fp-ts/Either';
-import { Observable } from 'rxjs';
 import { readdirSync } from 'node:fs';
 import { type InputSpec, type Level, type OutputSpec, type PinSpec, watchesEdges } from '../../../core/model';
 import { chooseChip, type ChipHandle } from '../chip';

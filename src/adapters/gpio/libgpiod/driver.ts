@@ -1,7 +1,6 @@
 import * as E from 'fp-ts/Either';
-import { Observable } from 'rxjs';
 import { type InputSpec, type Level, type OutputSpec, type PinSpec, watchesEdges } from '../../../core/model';
-import type { DriverError, GpioDriver, KernelEdge } from '../driver';
+import type { DriverError, GpioDriver } from '../driver';
 import { type Addon, type AddonBulk, type AddonChip, type AddonLine, addonError, CONSUMER, Flag, loadAddon, RequestType } from './addon';
 import { type CdevAddon, loadCdevAddon } from '../cdev/addon';
 import { type EdgeLines, loadEdgeAddon, requestEdgeLines } from './edges';
