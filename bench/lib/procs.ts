@@ -37,9 +37,15 @@ export interface Child {
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
 
-/** Spawns `node ...args` in the repo, stdout read line by line. */
+/**
+ * Spawns `node ...args` in the repo, stdout read line by line. As a user's
+ * unit or shell runs it, not as `npm run bench` is run: npm's variables are
+ * left out (with `npm_lifecycle_event` the service would watch its parent
+ * once a second, src/adapters/parent-watch.ts, which the idle figures would
+ * count as its own).
+ */
 export const spawnNode = (args: string[], env: Record<string, string | undefined> = {}, label = args.join(' ')): Child => {
-  const fullEnv: NodeJS.ProcessEnv = { ...process.env };
+  const fullEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete fullEnv[k];
     else fullEnv[k] = v;
