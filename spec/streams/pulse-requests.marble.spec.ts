@@ -4,7 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { openSimDriver } from '../../src/adapters/gpio/sim';
 import type { PinSpec } from '../../src/core/model';
 import { state } from '../../src/core/outputs';
-import { pinTable, type Request } from '../../src/core/reducer';
+import { pinTable, type Request } from '../../src/core/requests';
 import { answerRequests } from '../../src/streams/requests';
 
 // Pulse requests through the request unit, on the simulated chip, in virtual time.

@@ -3,7 +3,7 @@ import type { Observable, Subscription } from 'rxjs';
 import type { Level } from '../../core/model';
 import { formatCount, formatEvent, formatLevel } from '../../core/payload';
 import type { Output } from '../../core/outputs';
-import type { Reply } from '../../core/reducer';
+import type { Reply } from '../../core/requests';
 import { countTopic, errorTopic, eventTopic, isAnswerableResponseTopic, stateTopic } from '../../core/topics';
 import type { Logger } from '../log/logger';
 import { limitedLogs } from '../log/limited';
