@@ -37,6 +37,7 @@ export {
   type Ignored,
   type PinTable,
 } from './core/requests';
+export { mqttContract, type ContractOptions, type Message, type Delivery, type AnswerProperties } from './core/contract';
 export { type Output, type State, type Simulated, type Event, type Count, state, isState, isRejected } from './core/outputs';
 export { type ErrorMessage, ErrorKind } from './core/errors';
 export * from './core/model';
