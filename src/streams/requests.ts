@@ -4,13 +4,16 @@ import { type DriverError, type GpioDriver, isSimulated } from '../core/driver';
 import * as errors from '../core/errors';
 import { answeredState, type Output } from '../core/outputs';
 import { PULSE_OFF, PULSE_ON, type SwitchBack } from '../core/pulse';
+import type { Either } from '../core/either';
 import {
   type Command,
   type Decision,
   decide,
+  type Ignored,
   isOutputCommand,
   type OutputCommand,
   type PinTable,
+  type Rejected,
   type Request,
   rejected,
   VERB,
@@ -101,8 +104,8 @@ export const answerRequests = (request$: Observable<Request>, deps: RequestDeps)
       connect((decided$) =>
         merge(
           decided$.pipe(
-            filter((d) => !outputCommand(d)),
-            map((d): Output => (E.isLeft(d) ? d.left : answerNow(d.right as Immediate))),
+            filter((d): d is Either<Rejected | Ignored, Immediate> => !outputCommand(d)),
+            map((d): Output => (E.isLeft(d) ? d.left : answerNow(d.right))),
           ),
           decided$.pipe(
             filter(outputCommand),
