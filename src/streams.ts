@@ -20,10 +20,24 @@ export { countPulses, type CounterDeps, type PulseCount } from './streams/counte
 export { edgesToLevels, missedEvents, type EdgeDeps, type EdgeOutput } from './streams/edges';
 export { observed, isObservation, type LevelObservation, type EdgeGap, type Watched, type InputEdge } from './core/observation';
 export { inputSettings, isEventOf, counts, type InputSettings } from './core/input-settings';
-export { pulseOutputs } from './streams/pulse';
-export { planPulse, pulseDuration, PULSE_MIN_MS, PULSE_MAX_MS, type PulseCommand, type PulseWrite, type PulsePlan } from './core/pulse';
+export { pulseOutputs, pulsing } from './streams/pulse';
+export { perPin, thenStop, stopOf, type Behaviour, type Stop } from './streams/per-pin';
+export { planPulse, pulseDuration, switchBack, PULSE_MIN_MS, PULSE_MAX_MS, type PulseCommand, type PulseWrite, type PulsePlan, type SwitchBack } from './core/pulse';
 export { publishLevels } from './streams/levels';
-export { decide, pinTable, type Request, type Reply, type Command, type Decision, type Rejected, type Ignored, type PinTable } from './core/reducer';
+export {
+  decide,
+  pinTable,
+  isOutputCommand,
+  type Request,
+  type Reply,
+  type Command,
+  type OutputCommand,
+  type Decision,
+  type Rejected,
+  type Ignored,
+  type PinTable,
+} from './core/requests';
+export { mqttContract, type ContractOptions, type Message, type Delivery, type AnswerProperties } from './core/contract';
 export { type Output, type State, type Simulated, type Event, type Count, state, isState, isRejected } from './core/outputs';
 export { type ErrorMessage, ErrorKind } from './core/errors';
 export * from './core/model';

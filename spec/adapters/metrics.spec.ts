@@ -6,7 +6,7 @@ import { countingDriver, edgeLosses, emptyTally, requestCounter } from '../../sr
 import type { KernelEdge } from '../../src/core/driver';
 import { isSimulated } from '../../src/core/driver';
 import type { PinSpec } from '../../src/core/model';
-import { pinTable, type Request } from '../../src/core/reducer';
+import { pinTable, type Request } from '../../src/core/requests';
 import { answerRequests } from '../../src/streams/requests';
 
 const edge = (pin: number, rising: boolean, extra: Partial<KernelEdge> = {}): KernelEdge => ({ pin, rising, timestampNs: 0n, ...extra });

@@ -3,7 +3,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { openSimDriver } from '../../src/adapters/gpio/sim';
 import type { InputSpec, PinSpec } from '../../src/core/model';
 import { type Output, state } from '../../src/core/outputs';
-import type { Request } from '../../src/core/reducer';
+import type { Request } from '../../src/core/requests';
 import { connector } from '../../src/streams/connector';
 
 const pins: PinSpec[] = [

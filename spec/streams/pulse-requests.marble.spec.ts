@@ -4,7 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { openSimDriver } from '../../src/adapters/gpio/sim';
 import type { PinSpec } from '../../src/core/model';
 import { state } from '../../src/core/outputs';
-import { pinTable, type Request } from '../../src/core/reducer';
+import { pinTable, type Request } from '../../src/core/requests';
 import { answerRequests } from '../../src/streams/requests';
 
 // Pulse requests through the request unit, on the simulated chip, in virtual time.
@@ -83,6 +83,24 @@ describe('answerRequests: pulses (marbles)', () => {
       flush();
       // Unsubscribed at 5 ms, mid-pulse: the line is off, and stays off.
       expect(driver.lineLevel(8)).toBe(0);
+    });
+  });
+
+  it('on stop$, ends the pulses in progress by pin number, answering each, and carries out no write or pulse after it', () => {
+    newScheduler().run(({ hot, expectObservable, flush }) => {
+      const driver = sim();
+      const request$ = hot('-p-q--w---r', { p: r('9/pulse', '1000'), q: r('8/pulse', '1000'), w: r('8/write', '1'), r: r('5/read', '') });
+      const stop$ = hot('  -----s', { s: 0 });
+      // 8 goes off before 9, though 9 was pulsed first; the write at 6 ms is dropped, the read at 10 ms answered.
+      expectObservable(answerRequests(request$, { table, driver, stop$ }), '^ 2000ms !').toBe('-a-b-(cd)-r', {
+        a: state(9, 1),
+        b: state(8, 1),
+        c: state(8, 0),
+        d: state(9, 0),
+        r: state(5, 0),
+      });
+      flush();
+      expect([driver.lineLevel(8), driver.lineLevel(9)]).toEqual([0, 1]);
     });
   });
 });

@@ -4,7 +4,7 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { openSimDriver } from '../../src/adapters/gpio/sim';
 import type { Level, PinSpec } from '../../src/core/model';
 import type { Output } from '../../src/core/outputs';
-import { pinTable, type Request } from '../../src/core/reducer';
+import { pinTable, type Request } from '../../src/core/requests';
 import { answerRequests } from '../../src/streams/requests';
 
 const pins: PinSpec[] = [

@@ -3,7 +3,7 @@ import { EMPTY } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { GpioDriver } from '../../src/adapters/gpio/driver';
 import type { PinSpec } from '../../src/core/model';
-import { pinTable, type Request } from '../../src/core/reducer';
+import { pinTable, type Request } from '../../src/core/requests';
 import { answerRequests } from '../../src/streams/requests';
 import { openSimDriver } from '../../src/adapters/gpio/sim';
 

@@ -1,5 +1,5 @@
 import type { Level } from './model';
-import type { Rejected } from './reducer';
+import type { Rejected } from './requests';
 
 /**
  * A level seen on an input line: by a poll (no `at`) or by an edge (`at`: the

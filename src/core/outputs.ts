@@ -1,4 +1,4 @@
-import type { Ignored, Rejected, Reply } from './reducer';
+import type { Ignored, Rejected, Reply } from './requests';
 import type { Level } from './model';
 
 /** A pin's level, for its state topic. */
@@ -43,9 +43,9 @@ export type Output = State | Rejected | Ignored | Simulated | Event | Count;
 
 export const state = (pin: number, level: Level): State => ({ _tag: 'State', pin, level });
 
-/** The answer, with how its request asked to be answered; other outputs are not answers. */
-export const withReply = (o: Output, reply: Reply | undefined): Output =>
-  reply === undefined || (o._tag !== 'State' && o._tag !== 'Rejected') ? o : { ...o, reply };
+/** A state that answers a request: with how the request asked to be answered, when it did. */
+export const answeredState = (pin: number, level: Level, reply: Reply | undefined): State =>
+  reply === undefined ? { _tag: 'State', pin, level } : { _tag: 'State', pin, level, reply };
 
 export const isState = (o: Output): o is State => o._tag === 'State';
 export const isRejected = (o: Output): o is Rejected => o._tag === 'Rejected';

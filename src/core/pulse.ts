@@ -1,7 +1,7 @@
 /**
  * Timed pulses on outputs, as plain data: the duration payload's parser and
- * what each command means for the lines. No timers here; `streams/pulse`
- * runs the plans.
+ * what each command means for the lines. No timers here: `streams/pulse` is
+ * the pulse behaviour, run per pin by `streams/per-pin`.
  */
 import * as E from 'fp-ts/Either';
 import type { Level } from './model';
@@ -11,6 +11,11 @@ import type { Either } from './either';
 export const PULSE_MIN_MS = 1;
 /** The longest pulse, in milliseconds: one hour. Longer is a schedule, not a pulse. */
 export const PULSE_MAX_MS = 3_600_000;
+
+/** The level a pulse switches its line to now: its active level (the line's level follows `activeLow`). */
+export const PULSE_ON: Level = 1;
+/** The level a switch-back writes. */
+export const PULSE_OFF: Level = 0;
 
 /** Payloads are echoed for the user's benefit, but never a whole 128 KB one. */
 const clip = (s: string): string => (s.length > 64 ? `${s.slice(0, 64)}…` : s);
@@ -58,10 +63,20 @@ export interface PulsePlan {
   readonly done: boolean;
 }
 
-export const pulseOff = (pin: number): PulseWrite => ({ pin, level: 0, cause: 'pulse-off' });
+export const pulseOff = (pin: number): PulseWrite => ({ pin, level: PULSE_OFF, cause: 'pulse-off' });
+
+/** A pulse's end: its line back off. The pulse behaviour makes it; no request asked for it, so no one is answered. */
+export interface SwitchBack {
+  readonly _tag: 'SwitchBack';
+  readonly pin: number;
+}
+
+export const switchBack = (pin: number): SwitchBack => ({ _tag: 'SwitchBack', pin });
 
 /**
- * The plan for one command, given the pins with a pulse in progress.
+ * The plan for one command, given the pins with a pulse in progress: the
+ * rules the pulse behaviour (streams/pulse) follows pin by pin, as one plan
+ * for all pins.
  *
  * - A pulse writes 1 at once and schedules the 0; during a pulse on the same
  *   pin it restarts the timer and writes 1 again, so every pulse request has
@@ -74,7 +89,7 @@ export const planPulse = (active: ReadonlySet<number>, command: PulseCommand): P
     case 'pulse':
       return {
         cancel: active.has(command.pin) ? [command.pin] : [],
-        writes: [{ pin: command.pin, level: 1, cause: 'pulse-on' }],
+        writes: [{ pin: command.pin, level: PULSE_ON, cause: 'pulse-on' }],
         schedule: { pin: command.pin, durationMs: command.durationMs },
         done: false,
       };

@@ -3,7 +3,7 @@ import { type GpioDriver, isSimulated } from '../core/driver';
 import { inputSettings } from '../core/input-settings';
 import { inputsOf, type PinSpec } from '../core/model';
 import type { Output } from '../core/outputs';
-import { pinTable, type Request } from '../core/reducer';
+import { pinTable, type Request } from '../core/requests';
 import { publishLevels } from './levels';
 import { answerRequests } from './requests';
 import { edgeLevels } from './edge-levels';

@@ -3,7 +3,7 @@ import * as errors from '../core/errors';
 import type { InputSettings } from '../core/input-settings';
 import { type EdgeGap, isObservation, type LevelObservation, type Watched } from '../core/observation';
 import { type Output, state } from '../core/outputs';
-import type { Rejected } from '../core/reducer';
+import type { Rejected } from '../core/requests';
 import { stateTopic } from '../core/topics';
 import { debounceLevels } from './debounce';
 import { pinEvents } from './events';

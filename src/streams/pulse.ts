@@ -1,60 +1,52 @@
-import { Observable, type Subscription, timer } from 'rxjs';
-import { planPulse, type PulseCommand, pulseOff, type PulsePlan, type PulseWrite } from '../core/pulse';
+import { concat, defer, EMPTY, ignoreElements, map, type Observable, of, takeUntil, takeWhile, tap, timer } from 'rxjs';
+import { PULSE_ON, type PulseCommand, pulseOff, type PulseWrite, type SwitchBack, switchBack } from '../core/pulse';
+import { type Behaviour, perPin, thenStop } from './per-pin';
 
 /**
- * Timed pulses on outputs: commands in, the writes to perform out, in order.
- * A pulse writes 1 at once and 0 after its duration (on the scheduler's
- * clock, so virtual inside `TestScheduler.run`); a write to the pin during
- * the pulse cancels the switch-back; a new pulse restarts the timer. What
- * each command means is the pure {@link planPulse}; this unit only keeps the
- * timers.
+ * The pulse behaviour of one pin, for {@link perPin}: a command whose
+ * `durationOf` is a number is a pulse, carried out now and followed by its
+ * {@link SwitchBack} after that many ms (on the scheduler's clock, so virtual
+ * inside `TestScheduler.run`), or at once when the pin is stopped; any other
+ * command is carried out now and that is all. The pin's next command cancels
+ * a pending switch-back (a write takes the pin over; a new pulse restarts
+ * the timer).
+ */
+export const pulsing =
+  <C extends { readonly pin: number }>(durationOf: (command: C) => number | undefined): Behaviour<C, C | SwitchBack> =>
+  (command, stopped$) => {
+    const ms = durationOf(command);
+    if (ms === undefined) return of(command);
+    // The timer's end or the pin's stop, whichever comes first, then the switch-back.
+    return concat(of(command), timer(ms).pipe(takeUntil(stopped$), ignoreElements()), of(switchBack(command.pin)));
+  };
+
+const pulseDurationOf = (c: Exclude<PulseCommand, { kind: 'stop' }>): number | undefined => (c.kind === 'pulse' ? c.durationMs : undefined);
+
+const written = (w: Exclude<PulseCommand, { kind: 'stop' }> | SwitchBack): PulseWrite =>
+  '_tag' in w ? pulseOff(w.pin) : w.kind === 'pulse' ? { pin: w.pin, level: PULSE_ON, cause: 'pulse-on' } : { pin: w.pin, level: w.level, cause: 'write' };
+
+/**
+ * Timed pulses on outputs: commands in, the writes to perform out, in order;
+ * the {@link pulsing} behaviour run per pin by {@link perPin}. A pulse writes
+ * 1 at once and 0 after its duration; a write to the pin during the pulse
+ * cancels the switch-back; a new pulse restarts the timer.
  *
  * Shutdown leaves every line in its off level: a `stop` command, or the
  * command stream completing, emits the off write of each pulse in progress
- * at once, then completes, and nothing comes after (an input error, too,
- * emits them before it is passed on). Unsubscribing instead
+ * at once, by pin number, then completes, and nothing comes after (an input
+ * error, too, emits them before it is passed on). Unsubscribing instead
  * cancels the timers with no writes (a closed subscriber cannot receive
  * them), so a host that must turn lines off sends `stop` first.
  */
 export const pulseOutputs = (command$: Observable<PulseCommand>): Observable<PulseWrite> =>
-  new Observable<PulseWrite>((subscriber) => {
-    const pending = new Map<number, Subscription>();
-    const apply = (plan: PulsePlan): void => {
-      for (const pin of plan.cancel) {
-        pending.get(pin)?.unsubscribe();
-        pending.delete(pin);
-      }
-      for (const write of plan.writes) subscriber.next(write);
-      // A subscriber that reacted to a write by closing us must not get a timer that outlives it.
-      if (plan.schedule === undefined || subscriber.closed) return;
-      const { pin, durationMs } = plan.schedule;
-      pending.set(
-        pin,
-        timer(durationMs).subscribe(() => {
-          pending.delete(pin);
-          subscriber.next(pulseOff(pin));
-        }),
-      );
-    };
-    const stopAll = (): void => apply(planPulse(new Set(pending.keys()), { kind: 'stop' }));
-    const source = command$.subscribe({
-      next: (command) => {
-        const plan = planPulse(new Set(pending.keys()), command);
-        apply(plan);
-        if (plan.done) subscriber.complete();
-      },
-      // Unexpected (errors are values upstream), but the lines still end off.
-      error: (e: unknown) => {
-        stopAll();
-        subscriber.error(e);
-      },
-      complete: () => {
-        stopAll();
-        subscriber.complete();
-      },
-    });
-    return () => {
-      source.unsubscribe();
-      for (const t of pending.values()) t.unsubscribe();
-    };
+  defer(() => {
+    // The pins commanded so far: the ones a stop must look at.
+    const seen = new Set<number>();
+    return command$.pipe(
+      takeWhile((c): c is Exclude<PulseCommand, { kind: 'stop' }> => c.kind !== 'stop'),
+      tap((c) => seen.add(c.pin)),
+      thenStop(EMPTY, () => seen),
+      perPin(pulsing(pulseDurationOf)),
+      map(written),
+    );
   });

@@ -1,13 +1,26 @@
 import * as E from 'fp-ts/Either';
-import { EMPTY, map, merge, mergeMap, Observable, Subject, tap } from 'rxjs';
+import { connect, EMPTY, filter, map, merge, Observable, Subject } from 'rxjs';
 import { type DriverError, type GpioDriver, isSimulated } from '../core/driver';
-import type { Level } from '../core/model';
 import * as errors from '../core/errors';
-import { type Output, state, withReply } from '../core/outputs';
-import type { PulseCommand, PulseWrite } from '../core/pulse';
-import { type Command, decide, type Ignored, type PinTable, type Reply, type Request, type Rejected } from '../core/reducer';
+import { answeredState, type Output } from '../core/outputs';
+import { PULSE_OFF, PULSE_ON, type SwitchBack } from '../core/pulse';
+import type { Either } from '../core/either';
+import {
+  type Command,
+  type Decision,
+  decide,
+  type Ignored,
+  isOutputCommand,
+  type OutputCommand,
+  type PinTable,
+  type Rejected,
+  type Request,
+  rejected,
+  VERB,
+} from '../core/requests';
 import { pulseTopic } from '../core/topics';
-import { pulseOutputs } from './pulse';
+import { perPin, thenStop } from './per-pin';
+import { pulsing } from './pulse';
 
 export interface RequestDeps {
   readonly table: PinTable;
@@ -16,101 +29,102 @@ export interface RequestDeps {
   readonly stop$?: Observable<unknown>;
 }
 
-const rejected = (error: errors.ErrorMessage): Rejected => ({ _tag: 'Rejected', error });
-
-const verb = { Read: 'Reading', Write: 'Writing', Pulse: 'Pulsing', Simulate: 'Simulating' } as const;
-
-/** Who asked for a write: its answer goes to them. A pulse's switch-back has no asker. */
-interface Asker {
-  readonly topic: string;
-  readonly verb: string;
-  readonly reply?: Reply;
-}
+/** The commands answered at once, by one driver call: everything but the output commands. */
+type Immediate = Exclude<Command, OutputCommand>;
 
 /**
- * Carries out a read or a simulate on the driver; a driver failure becomes an
- * error answer. Drivers answer with values and never throw.
+ * Carries out a read or a simulate on the driver and answers it; a driver
+ * failure becomes an error answer. Drivers answer with values and never throw.
  */
-const execute =
+const carryOut =
   (driver: GpioDriver) =>
-  (command: Extract<Command, { _tag: 'Read' | 'Simulate' }>): Output => {
-    const { topic, pin } = command;
-    const failed = (e: DriverError): Output => rejected(errors.driverFailure(topic, verb[command._tag], pin, e.message));
+  (command: Immediate): Output => {
+    const { topic, pin, reply } = command;
+    const failed = (e: DriverError): Output => rejected(errors.driverFailure(topic, VERB[command._tag], pin, e.message), reply);
     switch (command._tag) {
-      case 'Read':
-        return E.fold(failed, (level: Level): Output => state(pin, level))(driver.read(pin));
-      case 'Simulate':
-        if (!isSimulated(driver)) return rejected(errors.simulationUnavailable(topic));
-        return E.fold(failed, (level: Level): Output => ({ _tag: 'Simulated', topic, pin, level }))(driver.simulate(pin, command.level));
+      case 'Read': {
+        const read = driver.read(pin);
+        return E.isRight(read) ? answeredState(pin, read.right, reply) : failed(read.left);
+      }
+      case 'Simulate': {
+        if (!isSimulated(driver)) return rejected(errors.simulationUnavailable(topic), reply);
+        const set = driver.simulate(pin, command.level);
+        return E.isRight(set) ? { _tag: 'Simulated', topic, pin, level: set.right } : failed(set.left);
+      }
     }
   };
 
 /**
+ * Writes what an output command or a switch-back asks for and answers it: the
+ * command's requester, or, for a switch-back, no one (its error names the
+ * pulse topic of the pin).
+ */
+const writeOut =
+  (driver: GpioDriver, thing: string) =>
+  (w: OutputCommand | SwitchBack): Output => {
+    const level = w._tag === 'Write' ? w.level : w._tag === 'Pulse' ? PULSE_ON : PULSE_OFF;
+    const written = driver.write(w.pin, level);
+    if (w._tag === 'SwitchBack') {
+      return E.isRight(written)
+        ? answeredState(w.pin, written.right, undefined)
+        : rejected(errors.driverFailure(pulseTopic(thing, w.pin), 'Switching back', w.pin, written.left.message));
+    }
+    return E.isRight(written)
+      ? answeredState(w.pin, written.right, w.reply)
+      : rejected(errors.driverFailure(w.topic, VERB[w._tag], w.pin, written.left.message), w.reply);
+  };
+
+const outputCommand = (d: Decision): d is E.Right<OutputCommand> => E.isRight(d) && isOutputCommand(d.right);
+
+const durationOf = (c: OutputCommand): number | undefined => (c._tag === 'Pulse' ? c.durationMs : undefined);
+
+/**
  * Requests in, one answer per request out: a state answer, an error answer,
  * or a log-only note; a pulse has two state answers, one at each switch.
- * Validation is the pure `decide`; writes and pulses then go through the
- * pulse unit (streams/pulse), which owns each output's switch-back timer, so
- * a write during a pulse cancels it.
+ * Validation is the pure `decide`, and each command carries its requester's
+ * reply to its answer. Reads and simulates are answered at once; writes and
+ * pulses go to their pin's behaviour (streams/per-pin, streams/pulse), so a
+ * write during a pulse cancels its switch-back and a new pulse restarts it.
  *
  * Shutdown leaves every pulsed line off: on `stop$`, and on unsubscribing,
- * each pulse in progress gets its off write at once (after unsubscribing,
- * the write is made and its answer dropped).
+ * each pulse in progress gets its off write at once, by pin number (after
+ * unsubscribing, the write is made and its answer dropped). Writes and
+ * pulses that come after `stop$` are not carried out.
  */
 export const answerRequests = (request$: Observable<Request>, deps: RequestDeps): Observable<Output> =>
   new Observable<Output>((subscriber) => {
     const { driver, table } = deps;
-    const validate = decide(table);
-    const commands = new Subject<PulseCommand>();
-    let asker: Asker | undefined;
-    const write = (w: PulseWrite): Output => {
-      const who = asker ?? { topic: pulseTopic(table.thing, w.pin), verb: 'Switching back' };
-      return withReply(
-        E.fold(
-          (e: DriverError): Output => rejected(errors.driverFailure(who.topic, who.verb, w.pin, e.message)),
-          (level: Level): Output => state(w.pin, level),
-        )(driver.write(w.pin, w.level)),
-        who.reply,
-      );
-    };
-    // The pulse unit answers a write or a pulse synchronously, while `asker` names the request.
-    const ask = (command: PulseCommand, who: Asker): Output[] => {
-      asker = who;
-      try {
-        commands.next(command);
-      } finally {
-        asker = undefined;
-      }
-      return [];
-    };
+    const outputs = table.outputs;
+    const answerNow = carryOut(driver);
+    // Fed once, by the teardown below: the pins' behaviours end (off) before the pipeline goes.
+    const unsubscribing$ = new Subject<void>();
+    // `connect`: both branches see every decision of one subscription to the requests.
     const answers$ = request$.pipe(
-      mergeMap((request): Output[] => {
-        const decision = validate(request);
-        if (E.isLeft(decision)) return [withReply(decision.left as Rejected | Ignored, request.reply)];
-        const command = decision.right;
-        const who = { topic: command.topic, verb: verb[command._tag], ...(request.reply === undefined ? {} : { reply: request.reply }) };
-        switch (command._tag) {
-          case 'Write':
-            return ask({ kind: 'write', pin: command.pin, level: command.level }, who);
-          case 'Pulse':
-            return ask({ kind: 'pulse', pin: command.pin, durationMs: command.durationMs }, who);
-          default:
-            return [withReply(execute(driver)(command), request.reply)];
-        }
-      }),
-      // No more requests: pulses in progress end (off), then the answers complete.
-      tap({ complete: () => commands.complete() }),
+      map(decide(table)),
+      connect((decided$) =>
+        merge(
+          decided$.pipe(
+            filter((d): d is Either<Rejected | Ignored, Immediate> => !outputCommand(d)),
+            map((d): Output => (E.isLeft(d) ? d.left : answerNow(d.right))),
+          ),
+          decided$.pipe(
+            filter(outputCommand),
+            map((d) => d.right),
+            thenStop(merge(deps.stop$ ?? EMPTY, unsubscribing$), () => outputs),
+            perPin(pulsing(durationOf)),
+            map(writeOut(driver, table.thing)),
+          ),
+        ),
+      ),
     );
-    const stop = () => commands.next({ kind: 'stop' });
-    const stopping = (deps.stop$ ?? EMPTY).subscribe(stop);
     // Not handed `subscriber` itself: its teardown must run before this one's, so the off writes still flow.
-    const inner = merge(pulseOutputs(commands).pipe(map(write)), answers$).subscribe({
+    const inner = answers$.subscribe({
       next: (o) => subscriber.next(o),
       error: (e: unknown) => subscriber.error(e),
       complete: () => subscriber.complete(),
     });
     return () => {
-      stopping.unsubscribe();
-      stop();
+      unsubscribing$.next();
       inner.unsubscribe();
     };
   });

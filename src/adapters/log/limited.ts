@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 import type { ErrorMessage } from '../../core/errors';
-import type { Ignored } from '../../core/reducer';
+import type { Ignored } from '../../core/requests';
 import { countBursts, rateLimit } from '../../streams/log-limits';
 import type { Logger } from './logger';
 

@@ -1,7 +1,7 @@
 import { type MonoTypeOperatorFunction, tap } from 'rxjs';
 import type { Level } from '../../core/model';
 import type { Output } from '../../core/outputs';
-import type { Request } from '../../core/reducer';
+import type { Request } from '../../core/requests';
 import { countTopic, errorTopic, eventTopic, stateTopic } from '../../core/topics';
 import type { Logger } from './logger';
 

@@ -8,7 +8,7 @@ import type { GpioDriver } from '../../core/driver';
 import { healthOf } from '../../core/metrics';
 import type { MetricsConfig } from '../../core/model';
 import type { Output } from '../../core/outputs';
-import type { Request } from '../../core/reducer';
+import type { Request } from '../../core/requests';
 import { metricsRegistry } from './registry';
 import { type ConnectionFacts, countingDriver, emptyTally, requestCounter, watchClient } from './tally';
 

@@ -17,7 +17,7 @@ import {
   type RequestKindLabel,
 } from '../../core/metrics';
 import type { Output } from '../../core/outputs';
-import type { Reply, Request } from '../../core/reducer';
+import type { Reply, Request } from '../../core/requests';
 import { missedEvents } from '../../streams/edges';
 
 /**

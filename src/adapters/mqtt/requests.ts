@@ -1,6 +1,6 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { fromEvent, type Observable } from 'rxjs';
-import type { Reply, Request } from '../../core/reducer';
+import type { Reply, Request } from '../../core/requests';
 
 /** What the answer needs from the request's packet: its QoS and, with MQTT 5, its response properties. */
 const replyOf = (packet: Pick<IPublishPacket, 'qos' | 'properties'>): Reply => {

@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import type { Request } from '../../core/reducer';
+import type { Request } from '../../core/requests';
 
 /** If the service's own status never comes back, the queue is taken as drained after this long. */
 const DRAIN_FALLBACK_MS = 10_000;

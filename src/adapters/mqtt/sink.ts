@@ -1,10 +1,8 @@
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { Observable, Subscription } from 'rxjs';
-import type { Level } from '../../core/model';
-import { formatCount, formatEvent, formatLevel } from '../../core/payload';
+import { type AnswerProperties, type Message, mqttContract } from '../../core/contract';
 import type { Output } from '../../core/outputs';
-import type { Reply } from '../../core/reducer';
-import { countTopic, errorTopic, eventTopic, isAnswerableResponseTopic, stateTopic } from '../../core/topics';
+import { errorTopic } from '../../core/topics';
 import type { Logger } from '../log/logger';
 import { limitedLogs } from '../log/limited';
 import { outputLines } from '../log/pipeline-debug';
@@ -28,25 +26,33 @@ export interface Sink {
 }
 
 /**
- * Publishes states and errors, logs the rest. While the broker is away nothing
- * is queued: the reconnect republishes every pin's current level instead.
- *
- * An answer goes out at the QoS of its request, capped at `qos`: a QoS 0
- * requester asked for no acknowledgements, and a QoS 1 answer would make the
- * broker send the service a PUBACK that Nagle's algorithm on a stock
- * Mosquitto (`set_tcp_nodelay false`) turns into a ~40 ms stall of the next
- * request. With MQTT 5, an answer also goes to the request's response topic,
- * and carries its correlation data and user properties.
- */
-/**
  * The wall-clock time of a CLOCK_MONOTONIC timestamp (the kernel's event
  * clock, and `process.hrtime`'s), or of now when there is none.
  */
 export const wallTime = (monotonicNs?: bigint, nowMs = Date.now(), nowNs = process.hrtime.bigint()): string =>
   new Date(monotonicNs === undefined ? nowMs : nowMs - Number(nowNs - monotonicNs) / 1e6).toISOString();
 
+/** The MQTT 5 properties of an answer, as MQTT.js takes them. */
+const mqttProperties = (p: AnswerProperties): IClientPublishOptions['properties'] => ({
+  ...(p.correlationData === undefined ? {} : { correlationData: Buffer.from(p.correlationData) }),
+  ...(p.userProperties === undefined ? {} : { userProperties: p.userProperties as Record<string, string | string[]> }),
+});
+
+/**
+ * Publishes what the MQTT contract (core/contract) makes of each output, and
+ * logs what only the log gets (rejections, counted per burst; ignored
+ * requests). While the broker is away nothing is queued: the reconnect
+ * republishes every pin's current level instead.
+ *
+ * An answer goes out at the QoS of its request, capped at `qos` (the
+ * contract's rule): a QoS 0 requester asked for no acknowledgements, and a
+ * QoS 1 answer would make the broker send the service a PUBACK that Nagle's
+ * algorithm on a stock Mosquitto (`set_tcp_nodelay false`) turns into a
+ * ~40 ms stall of the next request. With MQTT 5, an answer also goes to the
+ * request's response topic, and carries its correlation data and user properties.
+ */
 export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sink => {
-  const { client, thing, qos, log } = deps;
+  const { client, thing, log } = deps;
   // The log level is looked at once: at info, no output builds a debug line's fields.
   const debug = log.enabled('debug');
   let inFlight = 0;
@@ -58,67 +64,38 @@ export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sin
       waiters = [];
     }
   };
-  // Built once: every state publish would otherwise make a topic string and a payload buffer.
-  const stateTopics = new Map<number, string>();
-  const topicOf = (pin: number): string => {
-    let topic = stateTopics.get(pin);
-    if (topic === undefined) stateTopics.set(pin, (topic = stateTopic(thing, pin)));
-    return topic;
-  };
-  const eventTopics = new Map<number, string>();
-  const countTopics = new Map<number, string>();
-  const topicIn = (cache: Map<number, string>, make: (thing: string, pin: number) => string, pin: number): string => {
-    let topic = cache.get(pin);
-    if (topic === undefined) cache.set(pin, (topic = make(thing, pin)));
-    return topic;
-  };
-  const payloads: Record<Level, Buffer> = { 0: Buffer.from(formatLevel(0)), 1: Buffer.from(formatLevel(1)) };
-  const errors = errorTopic(thing);
+  const deliveryOf = mqttContract({ thing, qos: deps.qos, retainState: deps.retainState, wallTime });
 
-  const send = (topic: string, payload: string | Buffer, options: IClientPublishOptions) => {
+  const send = (m: Message) => {
     inFlight += 1;
-    client.publish(topic, payload, options, (err) => {
-      if (err) log.warn('publish failed', { topic, error: err.message });
+    const options: IClientPublishOptions =
+      m.properties === undefined ? { qos: m.qos, retain: m.retain } : { qos: m.qos, retain: m.retain, properties: mqttProperties(m.properties) };
+    client.publish(m.topic, m.payload, options, (err) => {
+      if (err) log.warn('publish failed', { topic: m.topic, error: err.message });
       settle();
     });
   };
-  const publish = (topic: string, payload: string | Buffer, retain: boolean, reply?: Reply) => {
+  const { rejected$, retained$, stop: stopLogs } = limitedLogs(log, errorTopic(thing));
+  /** What the log gets of an output, besides the debug lines. */
+  const logOf = (o: Output): void => {
+    if (o._tag === 'Rejected') rejected$.next(o.error);
+    else if (o._tag === 'Ignored') {
+      if (o.retained !== undefined) retained$.next(o);
+      else log.warn(o.reason, { topic: o.topic });
+    }
+  };
+  const publishOne = (o: Output): void => {
+    logOf(o);
+    const { messages, refusedResponseTopic } = deliveryOf(o);
+    const first = messages[0];
+    if (first === undefined) return;
     if (!client.connected) {
-      if (debug) log.debug('not connected: publish dropped, the reconnect republishes levels', { topic });
+      if (debug) log.debug('not connected: publish dropped, the reconnect republishes levels', { topic: first.topic });
       return;
     }
-    if (reply === undefined) return send(topic, payload, { qos, retain });
-    const answerQos = reply.qos < qos ? (reply.qos as 0 | 1) : qos;
-    const properties = {
-      ...(reply.correlationData === undefined ? {} : { correlationData: Buffer.from(reply.correlationData) }),
-      ...(reply.userProperties === undefined ? {} : { userProperties: reply.userProperties as Record<string, string | string[]> }),
-    };
-    const withProperties = Object.keys(properties).length > 0 ? { properties } : {};
-    // A retained level is for every later subscriber: it does not carry one caller's request data.
-    send(topic, payload, { qos: answerQos, retain, ...(retain ? {} : withProperties) });
-    const to = reply.responseTopic;
-    if (to === undefined) return;
-    if (!isAnswerableResponseTopic(to)) return log.warn('response topic refused: not a topic name, or a request topic', { topic, responseTopic: to });
-    send(to, payload, { qos: answerQos, retain: false, ...withProperties });
-  };
-  const { rejected$, retained$, stop: stopLogs } = limitedLogs(log, errors);
-  const publishOne = (o: Output): void => {
-    switch (o._tag) {
-      case 'State':
-        return publish(topicOf(o.pin), payloads[o.level], deps.retainState, o.reply);
-      case 'Rejected':
-        rejected$.next(o.error);
-        return publish(errors, JSON.stringify(o.error), false, o.reply);
-      case 'Ignored':
-        if (o.retained !== undefined) return retained$.next(o);
-        return log.warn(o.reason, { topic: o.topic });
-      case 'Event':
-        return publish(topicIn(eventTopics, eventTopic, o.pin), formatEvent(o.rising, wallTime(o.timestampNs), o.timestampNs), false);
-      case 'Count':
-        // A burst's counts come coalesced (streams/latest-counts): each is published.
-        return publish(topicIn(countTopics, countTopic, o.pin), formatCount(o.count), deps.retainState);
-      case 'Simulated':
-        return; // only logged, at debug (outputLines)
+    for (const m of messages) send(m);
+    if (refusedResponseTopic !== undefined) {
+      log.warn('response topic refused: not a topic name, or a request topic', { topic: first.topic, responseTopic: refusedResponseTopic });
     }
   };
   const lines = outputLines(log, thing, deps.inputs ?? []);

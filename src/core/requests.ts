@@ -1,3 +1,8 @@
+/**
+ * Requests, as plain data: what a requester may ask (`Request`), what a valid
+ * one becomes (`Command`, carrying its answer's needs), and `decide`, the pure
+ * function from one to the other. No I/O: streams/requests carries commands out.
+ */
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import * as errors from './errors';
@@ -35,13 +40,27 @@ export interface Request {
   readonly queued?: boolean;
 }
 
-/** A request that passed validation: what the driver is asked to do. */
+/**
+ * A request that passed validation: what the driver is asked to do, carrying
+ * what its answer needs (the request's topic, for an error answer, and how the
+ * requester asked to be answered), so that nothing else has to remember who
+ * asked. One case per kind of request: a new kind is a new case here, in
+ * {@link decide} and where commands are carried out (streams/requests).
+ */
 export type Command =
-  | { readonly _tag: 'Read'; readonly topic: string; readonly pin: number }
-  | { readonly _tag: 'Write'; readonly topic: string; readonly pin: number; readonly level: Level }
+  | { readonly _tag: 'Read'; readonly topic: string; readonly pin: number; readonly reply?: Reply }
+  | { readonly _tag: 'Write'; readonly topic: string; readonly pin: number; readonly level: Level; readonly reply?: Reply }
   /** Switch the output on (its active level) now, and off after `durationMs`. */
-  | { readonly _tag: 'Pulse'; readonly topic: string; readonly pin: number; readonly durationMs: number }
-  | { readonly _tag: 'Simulate'; readonly topic: string; readonly pin: number; readonly level: Level };
+  | { readonly _tag: 'Pulse'; readonly topic: string; readonly pin: number; readonly durationMs: number; readonly reply?: Reply }
+  | { readonly _tag: 'Simulate'; readonly topic: string; readonly pin: number; readonly level: Level; readonly reply?: Reply };
+
+/** The commands that drive an output line: each is run by its pin's behaviour (streams/per-pin), which the pin's next one cancels. */
+export type OutputCommand = Extract<Command, { readonly _tag: 'Write' | 'Pulse' }>;
+
+export const isOutputCommand = (c: Command): c is OutputCommand => c._tag === 'Write' || c._tag === 'Pulse';
+
+/** What each command does, as the error answer to a failed driver call words it: `Writing GPIO 8 failed: ...`. */
+export const VERB: Readonly<Record<Command['_tag'], string>> = { Read: 'Reading', Write: 'Writing', Pulse: 'Pulsing', Simulate: 'Simulating' };
 
 /** A request that is not carried out and not answered on MQTT, only logged. */
 export interface Ignored {
@@ -52,7 +71,7 @@ export interface Ignored {
   readonly retained?: RequestKind;
 }
 
-/** A request answered on the error topic. */
+/** A request answered on the error topic (and a failed switch-back, which no request asked for). */
 export interface Rejected {
   readonly _tag: 'Rejected';
   readonly error: ErrorMessage;
@@ -107,13 +126,15 @@ const RETAINED_IGNORED: Readonly<Record<RequestKind, string>> = {
   pulse: 'retained pulse ignored: the broker delivered a stored command, not a live one (set mqtt.acceptRetainedRequests: true to apply stored requests)',
   simulate: 'retained simulate ignored: the broker delivered a stored request, not a live one (set mqtt.acceptRetainedRequests: true to apply stored requests)',
 };
-const rejected = (error: ErrorMessage): Rejected => ({ _tag: 'Rejected', error });
+/** An error answer, with how its request asked to be answered (when it did). */
+export const rejected = (error: ErrorMessage, reply?: Reply): Rejected =>
+  reply === undefined ? { _tag: 'Rejected', error } : { _tag: 'Rejected', error, reply };
 
 /** A command carrying the payload's level, or an `Invalid payload` rejection. */
 const withLevel = (request: Request, command: (level: Level) => Command): Decision =>
   pipe(
     parseLevel(request.payload),
-    E.bimap((bad) => rejected(errors.invalidPayload(request.topic, bad)), command),
+    E.bimap((bad) => rejected(errors.invalidPayload(request.topic, bad), request.reply), command),
   );
 
 /**
@@ -124,35 +145,40 @@ const withLevel = (request: Request, command: (level: Level) => Command): Decisi
 export const decide = (table: PinTable): ((request: Request) => Decision) => {
   const parseTopic = requestTopicParser(table.thing);
   return (request) => {
-    const { topic } = request;
+    const { topic, reply } = request;
+    const refuse = (error: ErrorMessage): Decision => E.left(rejected(error, reply));
     const parsed = parseTopic(topic);
     if (parsed === undefined) return E.left(ignored(topic, 'not a request topic of this thing'));
     if (request.retained && !table.acceptRetainedRequests && !(parsed.kind === 'write' && table.acceptRetainedWrites)) {
       return E.left({ ...ignored(topic, RETAINED_IGNORED[parsed.kind]), retained: parsed.kind });
     }
     if (request.queued === true && table.refuseQueuedWrites === true && parsed.kind !== 'read') {
-      return E.left(rejected(errors.queuedWriteRefused(topic)));
+      return refuse(errors.queuedWriteRefused(topic));
     }
     const pin = parsePin(parsed.pinSegment);
-    if (pin === undefined) return E.left(rejected(errors.invalidNumber(topic, parsed.pinSegment, canonicalPin(parsed.pinSegment))));
+    if (pin === undefined) return refuse(errors.invalidNumber(topic, parsed.pinSegment, canonicalPin(parsed.pinSegment)));
     const direction = table.directions.get(pin);
-    if (direction === undefined) return E.left(rejected(errors.unconfigured(topic, pin, table.inputs, table.outputs)));
+    if (direction === undefined) return refuse(errors.unconfigured(topic, pin, table.inputs, table.outputs));
+    // The answer's reply rides on the command (undefined when the request had none: one shape for both).
     switch (parsed.kind) {
       case 'read':
-        return E.right({ _tag: 'Read', topic, pin });
+        return E.right({ _tag: 'Read', topic, pin, reply });
       case 'write':
-        if (direction === 'input') return E.left(rejected(errors.writeToInput(topic, pin)));
-        return withLevel(request, (level) => ({ _tag: 'Write', topic, pin, level }));
+        if (direction === 'input') return refuse(errors.writeToInput(topic, pin));
+        return withLevel(request, (level) => ({ _tag: 'Write', topic, pin, level, reply }));
       case 'pulse':
-        if (direction === 'input') return E.left(rejected(errors.pulseToInput(topic, pin)));
+        if (direction === 'input') return refuse(errors.pulseToInput(topic, pin));
         return pipe(
           pulseDuration(request.payload),
-          E.bimap((reason) => rejected(errors.invalidPulse(topic, reason)), (durationMs): Command => ({ _tag: 'Pulse', topic, pin, durationMs })),
+          E.bimap(
+            (reason) => rejected(errors.invalidPulse(topic, reason), reply),
+            (durationMs): Command => ({ _tag: 'Pulse', topic, pin, durationMs, reply }),
+          ),
         );
       case 'simulate':
-        if (!table.simulate) return E.left(rejected(errors.simulationUnavailable(topic)));
-        if (direction === 'output') return E.left(rejected(errors.simulateOutput(topic, pin)));
-        return withLevel(request, (level) => ({ _tag: 'Simulate', topic, pin, level }));
+        if (!table.simulate) return refuse(errors.simulationUnavailable(topic));
+        if (direction === 'output') return refuse(errors.simulateOutput(topic, pin));
+        return withLevel(request, (level) => ({ _tag: 'Simulate', topic, pin, level, reply }));
     }
   };
 };

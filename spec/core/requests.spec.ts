@@ -2,7 +2,7 @@ import * as E from 'fp-ts/Either';
 import fc from 'fast-check';
 import type { PinSpec } from '../../src/core/model';
 import { parsePin } from '../../src/core/payload';
-import { decide, pinTable, type Request } from '../../src/core/reducer';
+import { decide, pinTable, type Request } from '../../src/core/requests';
 
 const pins: PinSpec[] = [
   { pin: 5, direction: 'input', bias: 'as-is', activeLow: false },
