@@ -4,7 +4,8 @@ import type { Level } from '../../core/model';
 import { formatCount, formatEvent, formatLevel } from '../../core/payload';
 import type { Output } from '../../core/outputs';
 import type { Reply } from '../../core/reducer';
-import { countTopic, errorTopic, eventTopic, isAnswerableResponseTopic, stateTopic } from '../../core/topics';
+import { formatSnapshot } from '../../core/snapshot';
+import { countTopic, errorTopic, eventTopic, isAnswerableResponseTopic, pinsTopic, stateTopic } from '../../core/topics';
 import type { Logger } from '../log/logger';
 import { limitedLogs } from '../log/limited';
 import { outputLines } from '../log/pipeline-debug';
@@ -28,7 +29,7 @@ export interface Sink {
 }
 
 /**
- * Publishes states and errors, logs the rest. While the broker is away nothing
+ * Publishes states, errors and snapshots, logs the rest. While the broker is away nothing
  * is queued: the reconnect republishes every pin's current level instead.
  *
  * An answer goes out at the QoS of its request, capped at `qos`: a QoS 0
@@ -74,6 +75,7 @@ export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sin
   };
   const payloads: Record<Level, Buffer> = { 0: Buffer.from(formatLevel(0)), 1: Buffer.from(formatLevel(1)) };
   const errors = errorTopic(thing);
+  const pins = pinsTopic(thing);
 
   const send = (topic: string, payload: string | Buffer, options: IClientPublishOptions) => {
     inFlight += 1;
@@ -128,6 +130,9 @@ export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sin
         return;
       case 'Simulated':
         return; // only logged, at debug (outputLines)
+      case 'Snapshot':
+        // Always retained: it is the picture a late subscriber wants. The streams unit decided when.
+        return publish(pins, formatSnapshot(o.pins, o.timeMs), true, o.reply);
     }
   };
   const lines = outputLines(log, thing, deps.inputs ?? []);
