@@ -1,8 +1,12 @@
+import * as E from 'fp-ts/Either';
+import { filter } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
+import { openSimDriver } from '../../src/adapters/gpio/sim';
 import type { Level, PinSpec } from '../../src/core/model';
 import type { Output, PinEntry, Snapshot } from '../../src/core/outputs';
 import type { Reply, Request } from '../../src/core/reducer';
 import { RETAINED_READ_ALL_IGNORED } from '../../src/core/snapshot';
+import { connector } from '../../src/streams/connector';
 import { pinSnapshots } from '../../src/streams/snapshot';
 
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -140,6 +144,42 @@ describe('pinSnapshots (marbles)', () => {
         t: snap(20, [null, null, 0], [1, 20]),
       });
       expectSubscriptions(output$.subscriptions).toBe(sub);
+    });
+  });
+});
+
+describe('connector with snapshots (marbles, simulated chip)', () => {
+  const pins: PinSpec[] = [
+    { pin: 5, direction: 'input', bias: 'pull-down', activeLow: false },
+    { pin: 6, direction: 'input', bias: 'pull-up', activeLow: false },
+    { pin: 8, direction: 'output', initial: 1, activeLow: false },
+    { pin: 9, direction: 'output', initial: 'keep', activeLow: false },
+  ];
+  const r = (topic: string, payload = ''): Request => ({ topic: `gpio/t/${topic}`, payload, retained: false });
+  const sim = () => E.getOrElseW((e: string) => { throw new Error(e); })(openSimDriver(pins));
+  const entry = (pin: number, direction: 'input' | 'output', level: Level, changedMs: number | null = null): PinEntry => ({ pin, direction, level, changedMs });
+  const isSnapshotOrIgnored = (o: Output): boolean => o._tag === 'Snapshot' || o._tag === 'Ignored';
+
+  it('answers gpio/<thing>/read with the snapshot (never as a request of a pin), and publishes a write\'s change', () => {
+    newScheduler().run(({ hot, expectObservable }) => {
+      const request$ = hot('---a 10ms b', { a: r('read', 'not json'), b: r('8/write', '0') });
+      const out$ = connector({ request$ }, { thingName: 't', pins, pollPeriodMs: 10, driver: sim(), snapshot: { intervalMs: 10 } });
+      const start = [entry(5, 'input', 0), entry(6, 'input', 1), entry(8, 'output', 1), entry(9, 'output', 0)];
+      // The answer at 3 ms holds what the start-up snapshot would have: none comes at 10 ms.
+      expectObservable(out$.pipe(filter(isSnapshotOrIgnored)), '^ 30ms !').toBe('---a 10ms b', {
+        a: { _tag: 'Snapshot', pins: start, timeMs: 3 },
+        b: { _tag: 'Snapshot', pins: [start[0], start[1], entry(8, 'output', 0, 14), start[3]], timeMs: 14 },
+      });
+    });
+  });
+
+  it('without deps.snapshot, emits no snapshot, and gpio/<thing>/read is no request of this thing', () => {
+    newScheduler().run(({ hot, expectObservable }) => {
+      const request$ = hot('---a', { a: r('read') });
+      const out$ = connector({ request$ }, { thingName: 't', pins, pollPeriodMs: 10, driver: sim() });
+      expectObservable(out$.pipe(filter(isSnapshotOrIgnored)), '^ 30ms !').toBe('---a', {
+        a: { _tag: 'Ignored', topic: 'gpio/t/read', reason: 'not a request topic of this thing' },
+      });
     });
   });
 });

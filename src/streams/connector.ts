@@ -1,4 +1,4 @@
-import { connect, EMPTY, filter, merge, type Observable, of, timer } from 'rxjs';
+import { connect, EMPTY, filter, merge, type Observable, of, share, timer } from 'rxjs';
 import { type GpioDriver, isSimulated } from '../core/driver';
 import { inputsOf, type PinSpec } from '../core/model';
 import type { Output } from '../core/outputs';
@@ -55,7 +55,8 @@ export const connector = (sources: ConnectorSources, deps: ConnectorDeps): Obser
     simulate: isSimulated(driver),
   });
   const all = deps.pins.map((p) => p.pin);
-  const resync$ = sources.resync$ ?? EMPTY;
+  // One listener on the source (a client's `connect` event) however many units follow it.
+  const resync$ = (sources.resync$ ?? EMPTY).pipe(share());
   const watch = { driver, thing };
   const outputs = (request$: Observable<Request>): Observable<Output> =>
     merge(
