@@ -25,25 +25,29 @@ describe('snapshotFold', () => {
 
   it("takes a pin's first level without a change time, and stamps each later change with the time given", () => {
     const { initial, fold } = snapshotFold(PINS);
-    const first = fold(initial, state(17, 1), 1000);
+    const first = fold(initial, state(17, 1), () => 1000);
     expect(first[2]).toEqual({ pin: 17, direction: 'input', level: 1, changedMs: null });
-    const changed = fold(first, state(17, 0), 2000);
+    const changed = fold(first, state(17, 0), () => 2000);
     expect(changed[2]).toEqual({ pin: 17, direction: 'input', level: 0, changedMs: 2000 });
     // Only pin 17 moved: the other entries are the very same objects.
     expect(changed[0]).toBe(initial[0]);
     expect(initial[2]).toEqual({ pin: 17, direction: 'input', level: null, changedMs: null });
   });
 
-  it('returns the snapshot itself for what changes nothing: the same level again, other outputs, pins not configured', () => {
+  it('returns the snapshot itself for what changes nothing: the same level again, other outputs, pins not configured; the clock is read for a change only', () => {
     const { initial, fold } = snapshotFold(PINS);
-    const s = fold(fold(initial, state(8, 1), 1), count(5, 2), 2);
-    expect(fold(s, state(8, 1), 3)).toBe(s);
-    expect(fold(s, count(5, 2), 3)).toBe(s);
-    expect(fold(s, count(17, 4), 3)).toBe(s); // 17 counts nothing
-    expect(fold(s, state(4, 1), 3)).toBe(s);
-    expect(fold(s, { _tag: 'Event', pin: 5, rising: true, timestampNs: 1n }, 3)).toBe(s);
-    expect(fold(s, { _tag: 'Rejected', error: { topic: 'gpio/t/5/state', error: 'GPIO driver failure', long_description: 'x' } }, 3)).toBe(s);
-    expect(fold(s, { _tag: 'Simulated', topic: 'gpio/t/17/simulate', pin: 17, level: 1 }, 3)).toBe(s);
+    const never = (): number => {
+      throw new Error('the clock was read');
+    };
+    // A first level and a count are no change of level: no time to read.
+    const s = fold(fold(initial, state(8, 1), never), count(5, 2), never);
+    expect(fold(s, state(8, 1), never)).toBe(s);
+    expect(fold(s, count(5, 2), never)).toBe(s);
+    expect(fold(s, count(17, 4), never)).toBe(s); // 17 counts nothing
+    expect(fold(s, state(4, 1), never)).toBe(s);
+    expect(fold(s, { _tag: 'Event', pin: 5, rising: true, timestampNs: 1n }, never)).toBe(s);
+    expect(fold(s, { _tag: 'Rejected', error: { topic: 'gpio/t/5/state', error: 'GPIO driver failure', long_description: 'x' } }, never)).toBe(s);
+    expect(fold(s, { _tag: 'Simulated', topic: 'gpio/t/17/simulate', pin: 17, level: 1 }, never)).toBe(s);
     expect(s[0]).toMatchObject({ pin: 5, count: 2 });
     expect(s[1]).toMatchObject({ pin: 8, level: 1, changedMs: null });
   });
@@ -58,7 +62,7 @@ describe('snapshotFold', () => {
       fc.property(fc.array(out, { maxLength: 40 }), (outputs) => {
         const { initial, fold } = snapshotFold(pins);
         let s = initial;
-        outputs.forEach((o, t) => (s = fold(s, o, t)));
+        outputs.forEach((o, t) => (s = fold(s, o, () => t)));
         // The model, from the outputs alone.
         for (const pin of [1, 2, 3]) {
           const seen = outputs.map((o, t) => ({ o, t })).filter(({ o }) => o._tag === 'State' && o.pin === pin) as Array<{ o: { level: Level }; t: number }>;
@@ -67,8 +71,8 @@ describe('snapshotFold', () => {
           expect(entry?.level).toBe(seen.length === 0 ? null : seen[seen.length - 1]?.o.level);
           expect(entry?.changedMs).toBe(changes.length === 0 ? null : changes[changes.length - 1]?.t);
         }
-        const counts = outputs.filter((o): o is Extract<Output, { _tag: 'Count' }> => o._tag === 'Count' && o.pin === 1);
-        expect(s[0]?.count).toBe(counts.length === 0 ? 0 : counts[counts.length - 1]?.count);
+        const counts = outputs.flatMap((o) => (o._tag === 'Count' && o.pin === 1 ? [o.count] : []));
+        expect(s[0]?.count).toBe(counts.length === 0 ? 0 : counts[counts.length - 1]);
         expect(s.map((e) => e.pin)).toEqual([1, 2, 3]);
       }),
     );
@@ -79,9 +83,9 @@ describe('formatSnapshot', () => {
   it('is the time and each pin by number, with direction, level, change time and, for a counting input, its count', () => {
     const { initial, fold } = snapshotFold(PINS);
     let s = initial;
-    for (const o of [state(5, 0), state(8, 1), state(17, 1), state(27, 0), count(5, 0)]) s = fold(s, o, 0);
-    s = fold(s, state(5, 1), Date.UTC(2026, 11, 2, 7, 0, 0, 123));
-    s = fold(s, count(5, 1), Date.UTC(2026, 11, 2, 7, 0, 0, 123));
+    for (const o of [state(5, 0), state(8, 1), state(17, 1), state(27, 0), count(5, 0)]) s = fold(s, o, () => 0);
+    s = fold(s, state(5, 1), () => Date.UTC(2026, 11, 2, 7, 0, 0, 123));
+    s = fold(s, count(5, 1), () => Date.UTC(2026, 11, 2, 7, 0, 0, 123));
     const text = formatSnapshot(s, Date.UTC(2026, 11, 2, 7, 0, 0, 250));
     expect(text).toBe(
       '{"time":"2026-12-02T07:00:00.250Z","pins":{' +

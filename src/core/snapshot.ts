@@ -2,8 +2,9 @@
  * Every pin's level at a glance, as plain data: the snapshot published
  * (retained) on `gpio/<thing>/pins`, the fold that keeps it from the
  * pipeline's outputs, its JSON payload, and the decision on a request to
- * read all pins (`gpio/<thing>/read`). No clock and no I/O here: the caller
- * passes the time.
+ * read all pins (`gpio/<thing>/read`). No I/O here: the caller passes the
+ * clock, read only when a level changes (a clock read costs more than the
+ * rest of a fold on some machines).
  */
 import * as E from 'fp-ts/Either';
 import type { Either } from './either';
@@ -21,11 +22,11 @@ export interface SnapshotFold {
   readonly initial: PinsSnapshot;
   /**
    * The snapshot after one output: a state sets its pin's level (and
-   * `changedMs`, when the level changes), a count its pin's count. Anything
-   * else, or a value the snapshot already holds, returns `s` itself, so a
-   * caller tells a change by identity.
+   * `changedMs`, read from `now` only then), a count its pin's count.
+   * Anything else, or a value the snapshot already holds, returns `s`
+   * itself, so a caller tells a change by identity.
    */
-  fold(s: PinsSnapshot, o: Output, nowMs: number): PinsSnapshot;
+  fold(s: PinsSnapshot, o: Output, now: () => number): PinsSnapshot;
 }
 
 const replace = (s: PinsSnapshot, i: number, entry: PinEntry): PinsSnapshot => {
@@ -33,6 +34,10 @@ const replace = (s: PinsSnapshot, i: number, entry: PinEntry): PinsSnapshot => {
   next[i] = entry;
   return next;
 };
+
+/** An entry with new values, built key by key (a spread costs several times more on this path, run on every change). */
+const with_ = (e: PinEntry, level: PinEntry['level'], changedMs: number | null, count: number | undefined): PinEntry =>
+  count === undefined ? { pin: e.pin, direction: e.direction, level, changedMs } : { pin: e.pin, direction: e.direction, level, changedMs, count };
 
 /** The fold for a set of pins; pins not configured are no part of the snapshot. */
 export const snapshotFold = (pins: ReadonlyArray<PinSpec>): SnapshotFold => {
@@ -48,15 +53,15 @@ export const snapshotFold = (pins: ReadonlyArray<PinSpec>): SnapshotFold => {
   const index = new Map(initial.map((e, i) => [e.pin, i]));
   return {
     initial,
-    fold: (s, o, nowMs) => {
+    fold: (s, o, now) => {
       if (o._tag !== 'State' && o._tag !== 'Count') return s;
       const i = index.get(o.pin);
       const entry = i === undefined ? undefined : s[i];
       if (i === undefined || entry === undefined) return s;
-      if (o._tag === 'Count') return entry.count === undefined || entry.count === o.count ? s : replace(s, i, { ...entry, count: o.count });
+      if (o._tag === 'Count') return entry.count === undefined || entry.count === o.count ? s : replace(s, i, with_(entry, entry.level, entry.changedMs, o.count));
       if (entry.level === o.level) return s;
       // A pin's first level is no change: it is what the pin had when the service started.
-      return replace(s, i, { ...entry, level: o.level, changedMs: entry.level === null ? entry.changedMs : nowMs });
+      return replace(s, i, with_(entry, o.level, entry.level === null ? entry.changedMs : now(), entry.count));
     },
   };
 };

@@ -79,7 +79,7 @@ export const pinSnapshots = (sources: SnapshotSources, deps: SnapshotDeps): Obse
     subscriptions.push(
       sources.output$.subscribe({
         next: (o) => {
-          const next = fold(current, o, now());
+          const next = fold(current, o, now);
           if (next === current) return;
           current = next;
           changed();
