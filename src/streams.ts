@@ -15,8 +15,10 @@ export { edgesToLevels, missedEvents, type EdgeGap, type EdgeLevel, type EdgeOut
 export { pulseOutputs } from './streams/pulse';
 export { planPulse, pulseDuration, PULSE_MIN_MS, PULSE_MAX_MS, type PulseCommand, type PulseWrite, type PulsePlan } from './core/pulse';
 export { publishLevels } from './streams/levels';
+export { pinSnapshots, type SnapshotSources, type SnapshotDeps } from './streams/snapshot';
+export { snapshotFold, formatSnapshot, decideReadAll, SNAPSHOT_INTERVAL_MS, type SnapshotFold, type ReadAll } from './core/snapshot';
 export { decide, pinTable, type Request, type Reply, type Command, type Decision, type Rejected, type Ignored, type PinTable } from './core/reducer';
-export { type Output, type State, type Simulated, type Event, type Count, state, isState, isRejected } from './core/outputs';
+export { type Output, type State, type Simulated, type Event, type Count, type Snapshot, type PinEntry, type PinsSnapshot, state, isState, isRejected } from './core/outputs';
 export { type ErrorMessage, ErrorKind } from './core/errors';
 export * from './core/model';
 export * from './core/topics';
