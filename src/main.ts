@@ -18,7 +18,8 @@ import { publishOutputs, type Sink } from './adapters/mqtt/sink';
 import { commandName, missingConfig, startFrom } from './cli';
 import { isLoopback } from './core/config/mqtt';
 import { inputsOf, outputsOf } from './core/model';
-import { requestFilters, statusTopic } from './core/topics';
+import { readAllTopic, requestFilters, statusTopic } from './core/topics';
+import { SNAPSHOT_INTERVAL_MS } from './core/snapshot';
 import { connector } from './streams/connector';
 import { clientIdWarnings } from './core/aws-iot';
 import { isSimulated } from './core/driver';
@@ -150,7 +151,8 @@ const main = async (): Promise<void> => {
   keepOnline(client, { statusTopic: status, qos: config.mqtt.qos, log: mqttLog, isStopping: () => stopping });
   const markQueued = trackQueue(client, status);
 
-  const filters = requestFilters(thing, isSimulated(driver));
+  const snapshot = config.mqtt.snapshot !== false;
+  const filters = [...requestFilters(thing, isSimulated(driver)), ...(snapshot ? [readAllTopic(thing)] : [])];
   // Shutdown switches pulsed outputs off, and publishes their off states, before anything stops.
   const stop$ = new Subject<void>();
   const startPipeline = (): Sink =>
@@ -176,6 +178,7 @@ const main = async (): Promise<void> => {
           acceptRetainedWrites: config.mqtt.acceptRetainedWrites,
           acceptRetainedRequests: config.mqtt.acceptRetainedRequests,
           refuseQueuedWrites: config.mqtt.queuedWrites === 'refuse',
+          ...(snapshot ? { snapshot: { intervalMs: SNAPSHOT_INTERVAL_MS } } : {}),
         },
       ).pipe(metrics === undefined ? identity : tap(metrics.output)),
       {
@@ -226,6 +229,7 @@ const main = async (): Promise<void> => {
         driver: driver.kind,
         chip: driver.description,
         pollPeriodMs: config.pollPeriodMs,
+        snapshot,
         subscriptions: granted,
       });
     });

@@ -38,7 +38,9 @@ export {
   type PinTable,
 } from './core/requests';
 export { mqttContract, type ContractOptions, type Message, type Delivery, type AnswerProperties } from './core/contract';
-export { type Output, type State, type Simulated, type Event, type Count, state, isState, isRejected } from './core/outputs';
+export { type Output, type State, type Simulated, type Event, type Count, type Snapshot, type PinEntry, type PinsSnapshot, state, isState, isRejected } from './core/outputs';
+export { pinSnapshots, type SnapshotSources, type SnapshotDeps } from './streams/snapshot';
+export { snapshotFold, formatSnapshot, decideReadAll, SNAPSHOT_INTERVAL_MS, type SnapshotFold, type ReadAll } from './core/snapshot';
 export { type ErrorMessage, ErrorKind } from './core/errors';
 export * from './core/model';
 export * from './core/topics';

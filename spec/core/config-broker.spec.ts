@@ -81,3 +81,29 @@ describe('decodeConfig: embedded broker access', () => {
     expect(E.isRight(r) && r.right.mqtt).toMatchObject({ persistentSession: true, queuedWrites: 'apply' });
   });
 });
+
+describe('decodeConfig: mqtt.snapshot', () => {
+  const mqttOf = (mqtt: Record<string, unknown>) => {
+    const r = decode(mqtt);
+    if (E.isLeft(r)) throw new Error(r.left.join('\n'));
+    return r.right.mqtt;
+  };
+  const IOT = 'mqtts://a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com:8883';
+
+  it('is on by default, with the embedded broker and any broker URL', () => {
+    expect(mqttOf({})).not.toHaveProperty('snapshot');
+    expect(mqttOf({ url: 'mqtt://broker.example.com:1883' })).not.toHaveProperty('snapshot');
+    expect(mqttOf({ url: 'mqtt://broker.example.com:1883', snapshot: true })).not.toHaveProperty('snapshot');
+  });
+
+  it('is off by default with an AWS IoT Core endpoint, whose policy may lack the pins topic, and on when asked for', () => {
+    expect(mqttOf({ url: IOT })).toMatchObject({ snapshot: false });
+    expect(mqttOf({ url: `${IOT.replace(':8883', ':443')}` })).toMatchObject({ snapshot: false });
+    expect(mqttOf({ url: IOT, snapshot: true })).not.toHaveProperty('snapshot');
+  });
+
+  it('is off when the config says so, and must be a boolean', () => {
+    expect(mqttOf({ snapshot: false })).toMatchObject({ snapshot: false });
+    expect(problems({ snapshot: 'yes' })).toEqual(['mqtt.snapshot: expected boolean, got "yes"']);
+  });
+});

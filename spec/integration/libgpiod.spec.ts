@@ -62,7 +62,7 @@ describe('the service on the libgpiod driver', () => {
     expect((await request(client, 'gpio/t1/8/write', '0', 'gpio/t1/8/state')).payload).toBe('0');
     expect(standin.line('gpiochip0', 8).level).toBe(0);
     // No simulate topic with real hardware.
-    expect(service.logs.find((l) => l['msg'] === 'ready')?.['subscriptions']).toEqual(['gpio/t1/+/read', 'gpio/t1/+/write', 'gpio/t1/+/pulse']);
+    expect(service.logs.find((l) => l['msg'] === 'ready')?.['subscriptions']).toEqual(['gpio/t1/+/read', 'gpio/t1/+/write', 'gpio/t1/+/pulse', 'gpio/t1/read']);
   });
 
   it('releases every line when stopped with SIGTERM', async () => {

@@ -7,7 +7,8 @@
 import type { Output } from './outputs';
 import { formatCount, formatEvent, formatLevel } from './payload';
 import type { Reply } from './requests';
-import { countTopic, errorTopic, eventTopic, isAnswerableResponseTopic, stateTopic } from './topics';
+import { formatSnapshot } from './snapshot';
+import { countTopic, errorTopic, eventTopic, isAnswerableResponseTopic, pinsTopic, stateTopic } from './topics';
 
 export interface ContractOptions {
   readonly thing: string;
@@ -56,6 +57,7 @@ const NOTHING: Delivery = { messages: [] };
  * | Rejected | `gpio/<thing>/error` | `{"topic","error","long_description"}` | as State | no |
  * | Event | `gpio/<thing>/<pin>/event` | `{"edge","level","time"[,"timestampNs"]}` | `qos` | no |
  * | Count | `gpio/<thing>/<pin>/count` | the count in decimal | `qos` | `retainState` |
+ * | Snapshot | `gpio/<thing>/pins` | every pin at a glance (core/snapshot) | as State | always |
  * | Ignored, Simulated | none: logged only | | | |
  *
  * An answer (a State or Rejected carrying its request's reply) also echoes the
@@ -79,6 +81,7 @@ export const mqttContract = (options: ContractOptions): ((o: Output) => Delivery
   const eventOf = cached(eventTopic);
   const countOf = cached(countTopic);
   const errors = errorTopic(thing);
+  const pins = pinsTopic(thing);
 
   const plain = (topic: string, payload: string, retain: boolean): Delivery => ({ messages: [{ topic, payload, qos, retain }] });
   const answer = (topic: string, payload: string, retain: boolean, reply: Reply | undefined): Delivery => {
@@ -109,6 +112,9 @@ export const mqttContract = (options: ContractOptions): ((o: Output) => Delivery
         return plain(eventOf(o.pin), formatEvent(o.rising, wallTime(o.timestampNs), o.timestampNs), false);
       case 'Count':
         return plain(countOf(o.pin), formatCount(o.count), retainState);
+      case 'Snapshot':
+        // Always retained: it is the picture a late subscriber wants. The streams unit decided when.
+        return answer(pins, formatSnapshot(o.pins, o.timeMs), true, o.reply);
       case 'Ignored':
       case 'Simulated':
         return NOTHING;

@@ -11,9 +11,9 @@ import { ErrorKind } from './errors';
 import type { Output } from './outputs';
 import type { RequestKind } from './topics';
 
-/** The request kinds, by the topic's last level; `other` for a topic that names none. */
-export const REQUEST_KINDS = ['read', 'write', 'pulse', 'simulate', 'other'] as const;
-export type RequestKindLabel = RequestKind | 'other';
+/** The request kinds, by the topic's last level (`read_all`: `gpio/<thing>/read`, no pin); `other` for a topic that names none. */
+export const REQUEST_KINDS = ['read', 'read_all', 'write', 'pulse', 'simulate', 'other'] as const;
+export type RequestKindLabel = RequestKind | 'read_all' | 'other';
 
 /**
  * How a request ended: `ok`, answered with a state (or, for a simulate, the
@@ -23,9 +23,22 @@ export type RequestKindLabel = RequestKind | 'other';
 export const OUTCOMES = ['ok', 'rejected', 'ignored'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-/** A request topic's kind, without splitting it: `gpio/<thing>/<pin>/<kind>`. */
+/** `gpio/<thing>/read`: the thing's slash is the one after `gpio/`. */
+const readsAll = (topic: string): boolean => topic.startsWith('gpio/') && topic.lastIndexOf('/', topic.length - 6) === 4;
+
+/** A request topic's kind, without splitting it: `gpio/<thing>/<pin>/<kind>`, or `gpio/<thing>/read`. */
 export const requestKind = (topic: string): RequestKindLabel =>
-  topic.endsWith('/read') ? 'read' : topic.endsWith('/write') ? 'write' : topic.endsWith('/pulse') ? 'pulse' : topic.endsWith('/simulate') ? 'simulate' : 'other';
+  topic.endsWith('/read')
+    ? readsAll(topic)
+      ? 'read_all'
+      : 'read'
+    : topic.endsWith('/write')
+      ? 'write'
+      : topic.endsWith('/pulse')
+        ? 'pulse'
+        : topic.endsWith('/simulate')
+          ? 'simulate'
+          : 'other';
 
 /**
  * Whether an output answers a request, and how; undefined for the rest (a
@@ -37,6 +50,7 @@ export const requestKind = (topic: string): RequestKindLabel =>
 export const outcomeOf = (o: Output): Outcome | undefined => {
   switch (o._tag) {
     case 'State':
+    case 'Snapshot':
       return o.reply === undefined ? undefined : 'ok';
     case 'Rejected':
       return o.reply === undefined ? undefined : 'rejected';
@@ -59,8 +73,11 @@ export const answerKind = (o: Output, asked: RequestKindLabel | undefined): Requ
   switch (o._tag) {
     case 'Simulated':
       return 'simulate';
-    case 'Ignored':
-      return o.retained ?? requestKind(o.topic);
+    case 'Ignored': {
+      // A retained read of all pins is ignored as a retained read: its topic tells them apart.
+      const kind = requestKind(o.topic);
+      return kind === 'read_all' ? kind : (o.retained ?? kind);
+    }
     case 'Rejected':
       return requestKind(o.error.topic);
     default:
@@ -86,7 +103,7 @@ export const errorLabel = (error: string): ErrorLabel =>
   Object.hasOwn(ERROR_LABELS, error) ? ERROR_LABELS[error as keyof typeof ERROR_LABELS] : 'other';
 
 /** The topics the service publishes to, by kind; `other` is an MQTT 5 response topic (or anything new). */
-export const PUBLISH_KINDS = ['state', 'event', 'count', 'error', 'status', 'other'] as const;
+export const PUBLISH_KINDS = ['state', 'event', 'count', 'pins', 'error', 'status', 'other'] as const;
 export type PublishKind = (typeof PUBLISH_KINDS)[number];
 
 /** A published topic's kind; `prefix` is `gpio/<thing>/`. */
@@ -97,6 +114,7 @@ export const publishKind = (topic: string, prefix: string): PublishKind => {
   if (topic.endsWith('/count')) return 'count';
   if (topic.length === prefix.length + 5 && topic.endsWith('error')) return 'error';
   if (topic.length === prefix.length + 6 && topic.endsWith('status')) return 'status';
+  if (topic.length === prefix.length + 4 && topic.endsWith('pins')) return 'pins';
   return 'other';
 };
 

@@ -101,6 +101,12 @@ export interface MqttConfig {
   readonly persistentSession: boolean;
   /** What to do with a write or simulate that waited in that queue. */
   readonly queuedWrites: 'apply' | 'refuse';
+  /**
+   * `false`: no snapshot on `gpio/<thing>/pins` and no read of all pins on
+   * `gpio/<thing>/read`. Absent: both on (the default, except with an AWS IoT
+   * Core endpoint, where `mqtt.snapshot: true` turns them on).
+   */
+  readonly snapshot?: false;
 }
 
 export type DriverKind = 'auto' | 'sim' | 'libgpiod' | 'cdev';

@@ -1,5 +1,5 @@
 import type { Ignored, Rejected, Reply } from './requests';
-import type { Level } from './model';
+import type { Level, PinSpec } from './model';
 
 /** A pin's level, for its state topic. */
 export interface State {
@@ -34,12 +34,37 @@ export interface Count {
   readonly count: number;
 }
 
+/** One pin in a snapshot (core/snapshot keeps them). */
+export interface PinEntry {
+  readonly pin: number;
+  readonly direction: PinSpec['direction'];
+  /** The level last published on the pin's state topic; null until the first one. */
+  readonly level: Level | null;
+  /** When the published level last changed (ms since the epoch); null until it first changes after start-up. */
+  readonly changedMs: number | null;
+  /** The pulse count, for an input with `count` only. */
+  readonly count?: number;
+}
+
+/** Every configured pin, by pin number. A new array whenever anything in it changes. */
+export type PinsSnapshot = ReadonlyArray<PinEntry>;
+
+/** Every pin at a glance, for `gpio/<thing>/pins` (retained): on change, coalesced, and as the answer to a read of all pins. */
+export interface Snapshot {
+  readonly _tag: 'Snapshot';
+  readonly pins: PinsSnapshot;
+  /** When it was taken, in ms since the epoch. */
+  readonly timeMs: number;
+  /** Set on the answer to a read of all pins that carried one. */
+  readonly reply?: Reply;
+}
+
 /**
  * Everything the pipeline emits. States go to `gpio/<thing>/<pin>/state`,
  * events to `.../event`, counts to `.../count`, rejections to
- * `gpio/<thing>/error`, the rest only to the log.
+ * `gpio/<thing>/error`, snapshots to `gpio/<thing>/pins`, the rest only to the log.
  */
-export type Output = State | Rejected | Ignored | Simulated | Event | Count;
+export type Output = State | Rejected | Ignored | Simulated | Event | Count | Snapshot;
 
 export const state = (pin: number, level: Level): State => ({ _tag: 'State', pin, level });
 

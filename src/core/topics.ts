@@ -14,6 +14,10 @@ export const eventTopic = (thing: string, pin: number): string => `gpio/${thing}
 export const countTopic = (thing: string, pin: number): string => `gpio/${thing}/${pin}/count`;
 /** Where pulse requests for a pin arrive. */
 export const pulseTopic = (thing: string, pin: number): string => `gpio/${thing}/${pin}/pulse`;
+/** Every pin's level at a glance: a retained JSON snapshot (core/snapshot). */
+export const pinsTopic = (thing: string): string => `gpio/${thing}/pins`;
+/** A read of all pins at once: no pin in the topic, answered on {@link pinsTopic}. */
+export const readAllTopic = (thing: string): string => `gpio/${thing}/read`;
 
 export type RequestKind = 'read' | 'write' | 'pulse' | 'simulate';
 
@@ -52,9 +56,12 @@ export const requestTopicParser = (thing: string): ((topic: string) => RequestTo
 /**
  * Whether the service may publish an answer to an MQTT 5 response topic: a
  * topic name (no wildcards), and not a request topic (`gpio/<thing>/<pin>/
- * write|read|pulse|simulate`), so a requester cannot make the service command
+ * write|read|pulse|simulate`, or the read of all pins `gpio/<thing>/read`), so a requester cannot make the service command
  * itself or another bridge with its answer.
  */
 export const isAnswerableResponseTopic = (topic: string): boolean =>
+  topic !== '' &&
   // eslint-disable-next-line no-control-regex -- NUL is not allowed in a topic (MQTT 3.1.1, 4.7.3)
-  topic !== '' && !/[+#\u0000]/.test(topic) && !/^gpio\/[^/]+\/[^/]+\/(read|write|pulse|simulate)$/.test(topic);
+  !/[+#\u0000]/.test(topic) &&
+  !/^gpio\/[^/]+\/[^/]+\/(read|write|pulse|simulate)$/.test(topic) &&
+  !/^gpio\/[^/]+\/read$/.test(topic);

@@ -1,11 +1,13 @@
-import { EMPTY, merge, type Observable, of, timer } from 'rxjs';
+import { connect, EMPTY, filter, merge, type Observable, of, share, timer } from 'rxjs';
 import { type GpioDriver, isSimulated } from '../core/driver';
 import { inputSettings } from '../core/input-settings';
 import { inputsOf, type PinSpec } from '../core/model';
 import type { Output } from '../core/outputs';
 import { pinTable, type Request } from '../core/requests';
+import { readAllTopic } from '../core/topics';
 import { publishLevels } from './levels';
 import { answerRequests } from './requests';
+import { pinSnapshots } from './snapshot';
 import { edgeLevels } from './edge-levels';
 import { inputOutputs } from './fan-out';
 import { pollLevels } from './poll';
@@ -29,13 +31,21 @@ export interface ConnectorDeps {
   readonly acceptRetainedRequests?: boolean;
   /** Refuse writes and simulates marked `queued`; by default they are applied. */
   readonly refuseQueuedWrites?: boolean;
+  /**
+   * Every pin at a glance (streams/snapshot): snapshots at start-up, on
+   * change (at most one per `intervalMs`) and after each `resync$`, and
+   * requests on `gpio/<thing>/read` answered with one. Absent: none, and
+   * such a request is no request of this thing.
+   */
+  readonly snapshot?: { readonly intervalMs: number; readonly now?: () => number };
 }
 
 /**
  * The whole connector as one stream: at subscription each output's level, then
  * the inputs' first levels and changes (polled, or from the kernel's edges;
  * debounced, with events and counts where configured), the answer to every
- * request, and every pin's level (and count) again on each `resync$`.
+ * request, and every pin's level (and count) again on each `resync$`; with
+ * `deps.snapshot`, also every pin at a glance (streams/snapshot).
  * Unsubscribing stops polling and watching, and switches pulsed outputs off.
  * It needs no MQTT: the service feeds it from a broker, a host app from anywhere.
  */
@@ -48,16 +58,41 @@ export const connector = (sources: ConnectorSources, deps: ConnectorDeps): Obser
     simulate: isSimulated(driver),
   });
   const all = deps.pins.map((p) => p.pin);
-  const resync$ = sources.resync$ ?? EMPTY;
+  // One listener on the source (a client's `connect` event) however many units follow it.
+  const resync$ = (sources.resync$ ?? EMPTY).pipe(share());
   const watch = { driver, thing };
-  return merge(
-    publishLevels(of(null), table.outputs, { driver, thing }),
-    inputOutputs(merge(driver.inputs.length > 0 ? pollLevels(timer(0, deps.pollPeriodMs), watch) : EMPTY, edgeLevels(watch)), {
-      thing,
-      settings: inputSettings(inputsOf(deps.pins)),
-      resync$,
-    }),
-    answerRequests(sources.request$, { table, driver, ...(sources.stop$ === undefined ? {} : { stop$: sources.stop$ }) }),
-    publishLevels(resync$, all, { driver, thing }),
+  const outputs = (request$: Observable<Request>): Observable<Output> =>
+    merge(
+      publishLevels(of(null), table.outputs, { driver, thing }),
+      inputOutputs(merge(driver.inputs.length > 0 ? pollLevels(timer(0, deps.pollPeriodMs), watch) : EMPTY, edgeLevels(watch)), {
+        thing,
+        settings: inputSettings(inputsOf(deps.pins)),
+        resync$,
+      }),
+      answerRequests(request$, { table, driver, ...(sources.stop$ === undefined ? {} : { stop$: sources.stop$ }) }),
+      publishLevels(resync$, all, { driver, thing }),
+    );
+  const snapshot = deps.snapshot;
+  if (snapshot === undefined) return outputs(sources.request$);
+  const readAll = readAllTopic(thing);
+  return sources.request$.pipe(
+    connect((request$) =>
+      outputs(request$.pipe(filter((r) => r.topic !== readAll))).pipe(
+        connect((output$) =>
+          merge(
+            output$,
+            pinSnapshots(
+              { output$, readAll$: request$.pipe(filter((r) => r.topic === readAll)), resync$, ...(sources.stop$ === undefined ? {} : { stop$: sources.stop$ }) },
+              {
+                pins: deps.pins,
+                intervalMs: snapshot.intervalMs,
+                acceptRetainedRequests: deps.acceptRetainedRequests ?? false,
+                ...(snapshot.now === undefined ? {} : { now: snapshot.now }),
+              },
+            ),
+          ),
+        ),
+      ),
+    ),
   );
 };

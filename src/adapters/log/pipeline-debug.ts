@@ -2,7 +2,7 @@ import { type MonoTypeOperatorFunction, tap } from 'rxjs';
 import type { Level } from '../../core/model';
 import type { Output } from '../../core/outputs';
 import type { Request } from '../../core/requests';
-import { countTopic, errorTopic, eventTopic, stateTopic } from '../../core/topics';
+import { countTopic, errorTopic, eventTopic, pinsTopic, stateTopic } from '../../core/topics';
 import type { Logger } from './logger';
 
 /** A request's payload is logged up to this many characters: the log stays bounded whatever arrives. */
@@ -33,8 +33,8 @@ export const logRequests = (log: Logger): MonoTypeOperatorFunction<Request> => {
 /**
  * At debug level, a line for each output of the pipeline, before it is
  * published: the answer to each request, each input change, each level
- * published at start-up or after a reconnect, each edge event, count and
- * retained request ignored. Undefined at any other level, so the caller can pick its
+ * published at start-up or after a reconnect, each edge event, count,
+ * snapshot of every pin and retained request ignored. Undefined at any other level, so the caller can pick its
  * code path once.
  */
 export const outputLines = (log: Logger, thing: string, inputs: ReadonlyArray<number>): ((o: Output) => void) | undefined => {
@@ -73,6 +73,11 @@ export const outputLines = (log: Logger, thing: string, inputs: ReadonlyArray<nu
         });
       case 'Count':
         return log.debug('count', { topic: countTopic(thing, o.pin), pin: o.pin, count: o.count });
+      case 'Snapshot': {
+        const fields = { topic: pinsTopic(thing), pins: o.pins.length };
+        // The answer to a read of all pins, or one published on a change, at start-up or after a reconnect.
+        return o.reply === undefined ? log.debug('snapshot published', fields) : log.debug('answer', { ...fields, qos: o.reply.qos });
+      }
     }
   };
 };

@@ -45,13 +45,13 @@ const gaugeOf = (registry: Registry, name: string, help: string, read: () => num
  */
 export const metricsRegistry = ({ tally, connection, build }: RegistryDeps): Registry => {
   const registry = new Registry();
-  counterOf(registry, 'gpio_requests_total', 'Requests by kind (read, write, pulse, simulate) and outcome (ok: answered with a state; rejected: answered on the error topic; ignored: only logged, as retained requests are).', ['kind', 'outcome'], function* () {
+  counterOf(registry, 'gpio_requests_total', 'Requests by kind (read, read_all, write, pulse, simulate) and outcome (ok: answered with a state or, for read_all, the snapshot; rejected: answered on the error topic; ignored: only logged, as retained requests are).', ['kind', 'outcome'], function* () {
     for (const kind of REQUEST_KINDS) for (const outcome of OUTCOMES) yield [{ kind, outcome }, tally.requests[kind][outcome]];
   });
   counterOf(registry, 'gpio_errors_total', 'Messages published on gpio/<thing>/error, by kind.', ['kind'], function* () {
     for (const kind of ERROR_KINDS) yield [{ kind }, tally.errors[kind]];
   });
-  counterOf(registry, 'gpio_publishes_total', 'Messages the service sent to the broker, by topic (state, event, count, error, status; other: MQTT 5 response topics).', ['topic'], function* () {
+  counterOf(registry, 'gpio_publishes_total', 'Messages the service sent to the broker, by topic (state, event, count, pins, error, status; other: MQTT 5 response topics).', ['topic'], function* () {
     for (const topic of PUBLISH_KINDS) yield [{ topic }, tally.publishes[topic]];
   });
   counterOf(registry, 'gpio_edges_total', 'Edge events the kernel reported, per edge input.', ['pin'], function* () {

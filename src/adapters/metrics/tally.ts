@@ -66,7 +66,7 @@ export const requestCounter = (tally: Tally) => {
     output: (o: Output): void => {
       const outcome = outcomeOf(o);
       if (outcome !== undefined) {
-        const reply = o._tag === 'State' || o._tag === 'Rejected' ? o.reply : undefined;
+        const reply = o._tag === 'State' || o._tag === 'Rejected' || o._tag === 'Snapshot' ? o.reply : undefined;
         const kind = answerKind(o, reply === undefined ? undefined : asked.get(reply));
         tally.requests[kind][outcome] += 1;
         // One outcome per request: an answer that came twice is counted once.

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { BrokerUser } from '../../core/model';
-import { errorTopic, statusTopic } from '../../core/topics';
+import { errorTopic, pinsTopic, statusTopic } from '../../core/topics';
 
 /** What the embedded broker enforces, from the config. */
 export interface BrokerAccess {
@@ -43,8 +43,9 @@ const same = (a: string, b: string): boolean => {
  * - with users configured, every other client must present one of them;
  *   without, anyone may connect (the config only allows that on loopback,
  *   or with `mqtt.allowAnonymous: true`);
- * - only the service may publish its own `status`, `error` and `state`
- *   topics, will messages included: nobody can mark it offline or fake a level.
+ * - only the service may publish its own `status`, `error`, `pins` and
+ *   `state` topics, will messages included: nobody can mark it offline or
+ *   fake a level.
  */
 export const brokerAccess = (access: BrokerAccess) => {
   const credentials: ServiceCredentials = {
@@ -54,9 +55,10 @@ export const brokerAccess = (access: BrokerAccess) => {
   const service = new WeakSet<object>();
   const status = statusTopic(access.thing);
   const errors = errorTopic(access.thing);
+  const pins = pinsTopic(access.thing);
   const statePrefix = `gpio/${access.thing}/`;
   const isServiceTopic = (topic: string): boolean =>
-    topic === status || topic === errors || (topic.startsWith(statePrefix) && topic.endsWith('/state') && topic.indexOf('/', statePrefix.length) === topic.length - '/state'.length);
+    topic === status || topic === errors || topic === pins || (topic.startsWith(statePrefix) && topic.endsWith('/state') && topic.indexOf('/', statePrefix.length) === topic.length - '/state'.length);
 
   const authenticate = (client: Client, username: string | undefined, password: Buffer | undefined, done: (err: Error | null, ok: boolean) => void): void => {
     const pass = password?.toString('utf8');

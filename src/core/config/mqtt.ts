@@ -1,3 +1,4 @@
+import { isIotCoreEndpoint } from '../aws-iot';
 import type { BrokerUser, MqttConfig } from '../model';
 import { decodeProps } from './decode-props';
 import { indexPath, keyPath, problem, show, type Problems } from './problems';
@@ -124,7 +125,24 @@ export const mqttConfig = (m: Mqtt, thingName: string, retainByDefault = false):
   acceptRetainedRequests: m.acceptRetainedRequests ?? false,
   persistentSession: m.persistentSession ?? false,
   queuedWrites: m.queuedWrites ?? 'apply',
+  ...(m.snapshot ?? !isIotCoreUrl(m.url) ? {} : { snapshot: false }),
 });
+
+/**
+ * An AWS IoT Core data endpoint: there the snapshot is off unless the config
+ * sets `mqtt.snapshot: true`. IoT Core closes the connection of a client
+ * that publishes outside its policy, and a policy written before the
+ * snapshot existed lacks `gpio/<thing>/pins`: on by default, an upgrade would
+ * lose its connection at every start.
+ */
+const isIotCoreUrl = (url: string | undefined): boolean => {
+  if (url === undefined || url === 'embedded') return false;
+  try {
+    return isIotCoreEndpoint(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+};
 
 /** Where the embedded broker listens, or nothing with a broker URL: other listeners must not take its port. */
 export const embeddedListener = (m: Mqtt): { readonly host: string; readonly port: number } | undefined =>

@@ -67,6 +67,7 @@ export const Mqtt = t.partial(
     allowAnonymous: t.boolean,
     persistentSession: t.boolean,
     queuedWrites: oneOf(['apply', 'refuse']),
+    snapshot: t.boolean,
   },
   'a mapping',
 );
