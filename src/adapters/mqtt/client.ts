@@ -3,6 +3,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { MqttConfig } from '../../core/model';
 import { alpnProtocols } from '../../core/aws-iot';
 import { statusTopic } from '../../core/topics';
+import { connectPlain } from './plain-connect';
 
 /** The broker URL without credentials, safe to log. */
 export const redactUrl = (url: string): string => {
@@ -31,6 +32,9 @@ export const clientOptions = (cfg: MqttConfig, thing: string, read = readFileSyn
   keepalive: 30,
   queueQoSZero: false,
   resubscribe: true,
+  // MQTT.js would otherwise fill mqtt-packet's cache of every 16-bit number as a Buffer on the first write:
+  // 65,536 Buffer objects, about 6 MB of heap, to save a 2-byte allocation per packet id or length.
+  writeCache: false,
   will: { topic: statusTopic(thing), payload: Buffer.from('offline'), qos: cfg.qos, retain: true },
   ...(cfg.username !== undefined ? { username: cfg.username } : {}),
   ...(cfg.password !== undefined ? { password: cfg.password } : {}),
@@ -44,4 +48,6 @@ export const clientOptions = (cfg: MqttConfig, thing: string, read = readFileSyn
 /** ALPN for the TLS handshake (AWS IoT Core on port 443 needs x-amzn-mqtt-ca). */
 const alpn = (protocols: ReadonlyArray<string>): IClientOptions => (protocols.length > 0 ? { ALPNProtocols: [...protocols] } : {});
 
-export const connectClient = (url: string, options: IClientOptions): MqttClient => mqtt.connect(url, options);
+/** Connects; plain TCP and TLS without the WebSocket and SOCKS transports MQTT.js would load (./plain-connect.ts). */
+export const connectClient = (url: string, options: IClientOptions, env: NodeJS.ProcessEnv = process.env): MqttClient =>
+  connectPlain(url, options, env) ?? mqtt.connect(url, options);
