@@ -58,7 +58,7 @@ const startAdapter = async (url: string, cfg: MqttConfig) => {
   const logs: Array<Record<string, unknown>> = [];
   const log = createLogger({ write: (line) => logs.push(JSON.parse(line)), level: 'debug' });
   const driver = E.getOrElseW((e: string) => { throw new Error(e); })(openSimDriver(pins));
-  const client: MqttClient = connectClient(url, clientOptions(cfg, 't'));
+  const client: MqttClient = connectClient(url, clientOptions(cfg, 't', {}));
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
     client.once('error', reject);
@@ -88,7 +88,7 @@ describe.each(brokers)('MQTT adapter against %s', (_name, startBroker) => {
     const tester = await TestClient.connect(broker.url);
     await tester.subscribe(['gpio/t/+/event', 'gpio/t/+/count']);
     const logs: string[] = [];
-    const client: MqttClient = connectClient(broker.url, clientOptions(mqttConfig(), 't'));
+    const client: MqttClient = connectClient(broker.url, clientOptions(mqttConfig(), 't', {}));
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));
     const outputs = new Subject<Output>();
     const sink = publishOutputs(outputs, { client, thing: 't', qos: 1, retainState: false, log: createLogger({ write: (l) => logs.push(l), level: 'debug' }), onFatal: (e) => { throw e; } });
