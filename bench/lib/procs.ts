@@ -37,15 +37,15 @@ export interface Child {
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
 
-/** Spawns `node ...args` in the repo, stdout read line by line. */
-export const spawnNode = (args: string[], env: Record<string, string | undefined> = {}, label = args.join(' ')): Child => {
+/** Spawns `node ...args` (or `command ...args`) in the repo, stdout read line by line. */
+export const spawnNode = (args: string[], env: Record<string, string | undefined> = {}, label = args.join(' '), command = process.execPath): Child => {
   const fullEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete fullEnv[k];
     else fullEnv[k] = v;
   }
   const spawnedAt = performance.now();
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env: fullEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(command, args, { cwd: ROOT, env: fullEnv, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const waiters = new Set<(line: string, at: number) => void>();
