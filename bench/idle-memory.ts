@@ -13,7 +13,7 @@ import { freePort } from '../spec/support/ports';
 import { startMosquitto } from './lib/mosquitto';
 import { interleave, type Bench, type Context } from './lib/bench';
 import { summarizeHeapSnapshot } from './lib/heap-summary';
-import { isReadyLine, LIB, rssKb, sleep, spawnNode, startService, type Child } from './lib/procs';
+import { cpuNs, isReadyLine, LIB, rssKb, sleep, spawnNode, startService, type Child } from './lib/procs';
 import { fmt, type Section, type Target } from './lib/report';
 import { Requester } from './lib/requesters';
 import { median, percentile, summarize, type Summary } from './lib/stats';
@@ -61,7 +61,7 @@ const mib = (kb: number) => kb / 1024;
 export const idleMemory: Bench = {
   id: 'idle-memory',
   async run(ctx: Context): Promise<Section> {
-    const P = ctx.quick ? { runs: 1, settleMs: 1000, loadMs: 500 } : { runs: 3, settleMs: 3000, loadMs: 2000 };
+    const P = ctx.quick ? { runs: 1, settleMs: 1000, loadMs: 500, cpuMs: 1000 } : { runs: 3, settleMs: 3000, loadMs: 2000, cpuMs: 3000 };
     const python = existsSync(PYTHON);
     const paho = python && spawnSyncOk(PYTHON, ['-c', 'import paho.mqtt']);
     const sides: Side[] = [
@@ -83,6 +83,8 @@ export const idleMemory: Bench = {
     const p50 = new Map<string, number[]>();
     const p99 = new Map<string, number[]>();
     const trips = new Map<string, number[]>();
+    const idleCpu = new Map<string, number[]>();
+    const tripCpu = new Map<string, number[]>();
     const push = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
     try {
       for (let run = 0; run < P.runs; run++) {
@@ -96,10 +98,16 @@ export const idleMemory: Bench = {
               samples.push(mib(rssKb(child.pid)));
             }
             push(idle, side.label, median(samples));
+            // Idle CPU: what polling (28 inputs every 50 ms) and keepalives cost, per second of wall time.
+            const cpu0 = cpuNs(child.pid);
+            await sleep(P.cpuMs);
+            push(idleCpu, side.label, (cpuNs(child.pid) - cpu0) / 1e6 / (P.cpuMs / 1000));
             if (side.latency === true) {
               const r = await Requester.connect(broker.url, 0, [14]);
               await r.probe();
+              const cpu1 = cpuNs(child.pid);
               const trip = await r.closedLoop(P.loadMs);
+              push(tripCpu, side.label, (cpuNs(child.pid) - cpu1) / 1e3 / trip.length);
               await r.end();
               const ms = trip.map((t) => t.ms);
               push(p50, side.label, percentile(ms, 50));
@@ -116,7 +124,7 @@ export const idleMemory: Bench = {
       }
       const phases = await phasesOfService(broker.url, P.settleMs);
       const costs = loadCosts();
-      return section(ctx, P, sides, { idle, loaded, p50, p99, trips }, phases, costs, { python, paho });
+      return section(ctx, P, sides, { idle, loaded, p50, p99, trips, idleCpu, tripCpu }, phases, costs, { python, paho });
     } finally {
       await broker.stop();
     }
@@ -200,9 +208,9 @@ const MB = 1024 * 1024;
 
 const section = (
   ctx: Context,
-  P: { runs: number; settleMs: number; loadMs: number },
+  P: { runs: number; settleMs: number; loadMs: number; cpuMs: number },
   sides: ReadonlyArray<Side>,
-  m: Record<'idle' | 'loaded' | 'p50' | 'p99' | 'trips', Map<string, number[]>>,
+  m: Record<'idle' | 'loaded' | 'p50' | 'p99' | 'trips' | 'idleCpu' | 'tripCpu', Map<string, number[]>>,
   measured: Awaited<ReturnType<typeof phasesOfService>>,
   costs: ReturnType<typeof loadCosts>,
   have: { python: boolean; paho: boolean },
@@ -238,7 +246,8 @@ const section = (
     id: 'idle-memory',
     title: '4b. Memory at idle, by configuration',
     about: [
-      'Resident memory (VmRSS) at idle: each process is started, waits until it is ready (the service: its `ready` log line; ' +
+      `Resident memory (VmRSS) at idle, and the CPU time it uses idle (all threads, from /proc, over ${fmt(P.cpuMs)} ms after the RSS samples): ` +
+        'each process is started, waits until it is ready (the service: its `ready` log line; ' +
         'the references: connected and subscribed), then ' +
         `${fmt(P.settleMs)} ms, then 5 samples 200 ms apart (their median is the run's value). ${P.runs} run${P.runs === 1 ? '' : 's'}, every side in every run, in rotating order, ` +
         'one process at a time, against one Mosquitto (`set_tcp_nodelay true`). The service runs with the simulated chip (`gpio.driver: sim`), its default ' +
@@ -257,18 +266,20 @@ const section = (
     tables: [
       {
         caption: 'Idle RSS (MiB), median (min–max) over the runs; "× bare Node" is the median over the bare Node median.',
-        columns: ['process', 'idle RSS MiB', '× bare Node'],
-        cells: sides.filter((x) => !x.label.includes(', --')).map((x) => [x.label, s('idle', x.label), fmt(med('idle', x.label) / bare)]),
+        columns: ['process', 'idle RSS MiB', '× bare Node', 'idle CPU ms/s'],
+        cells: sides.filter((x) => !x.label.includes(', --')).map((x) => [x.label, s('idle', x.label), fmt(med('idle', x.label) / bare), s('idleCpu', x.label)]),
       },
       {
         caption: 'V8 flags on the service (Mosquitto, 28 pins): idle RSS, round trips (QoS 0, 1 requester), RSS after those round trips.',
-        columns: ['flags', 'idle RSS MiB', 'round trips/s', 'p50 ms', 'p99 ms', 'RSS after load MiB'],
+        columns: ['flags', 'idle RSS MiB', 'idle CPU ms/s', 'round trips/s', 'p50 ms', 'p99 ms', 'µs CPU per trip', 'RSS after load MiB'],
         cells: FLAGS.map((f) => [
           f === '' ? '(none)' : `\`${f}\``,
           s('idle', flagged(f)),
+          s('idleCpu', flagged(f)),
           s('trips', flagged(f)),
           s('p50', flagged(f)),
           s('p99', flagged(f)),
+          s('tripCpu', flagged(f)),
           s('loaded', flagged(f)),
         ]),
       },
@@ -312,6 +323,8 @@ const section = (
       p50: Object.fromEntries(m.p50),
       p99: Object.fromEntries(m.p99),
       trips: Object.fromEntries(m.trips),
+      idleCpu: Object.fromEntries(m.idleCpu),
+      tripCpu: Object.fromEntries(m.tripCpu),
       phases: measured.phases,
       heap: measured.heap,
       costs,
