@@ -17,6 +17,7 @@ import { cleanupAll, ROOT, stopEverythingOnAbort } from './lib/procs';
 import { type Section, writeReport } from './lib/report';
 import { inputLatency } from './input-latency';
 import { memory } from './memory';
+import { idleMemory } from './idle-memory';
 import { pollCost } from './poll-cost';
 import { requestPath } from './request-path';
 import { startup } from './startup';
@@ -25,7 +26,7 @@ import { configLoad } from './config-load';
 import { edges } from './edges';
 import { snapshot } from './snapshot';
 
-const BENCHES: ReadonlyArray<Bench> = [requestPath, pollCost, inputLatency, memory, startup, stockBroker, configLoad, edges, snapshot];
+const BENCHES: ReadonlyArray<Bench> = [requestPath, pollCost, inputLatency, memory, idleMemory, startup, stockBroker, configLoad, edges, snapshot];
 
 const INTRO = `
 \`npm run bench\` builds the service and runs every figure under \`bench/\` (about 10 minutes on 2 cores);
@@ -46,6 +47,7 @@ The raw per-run values are in \`docs/benchmarks.json\`, to compare a later run w
 | 2. Poll cost | CPU per poll tick with 1, 8, 28 inputs at 1 ms and 50 ms, simulated chip and libgpiod (stand-in): the RxJS input path (\`pollLevels\` → \`inputOutputs\`) against a bare \`setInterval\` loop | RxJS ≤ 1.3 × bare |
 | 3. Input latency | an input's level change to the state message at a subscriber, p50/p99, 1 ms and 50 ms poll period, and edge-triggered, libgpiod (stand-in) and Mosquitto | p99 ≤ period + 2 ms; edges: p99 ≤ 2 ms |
 | 4. Memory | resident memory of the service (28 pins) idle, during and after 1,000,000 write requests | no growth beyond noise |
+| 4b. Memory at idle | idle RSS by configuration (embedded broker, Mosquitto; 1 and 28 pins) against a bare Node process, a bare MQTT.js client, python3 and python3 + paho-mqtt; V8 flags with their latency cost; memory by phase, by library, and a heap snapshot | ≤ 1.2 × mqtt-io's 43 MB (51.6 MiB) |
 | 5. Start-up | process start to the \`ready\` log line, embedded broker and Mosquitto | < 500 ms |
 | 6. Stock broker | write → state round trip, p50/p99, with the shipped config's semantics (\`mqtt.qos\` 1), a QoS 0 and a QoS 1 requester, Mosquitto as installed and tuned (\`set_tcp_nodelay true\`) | QoS 0 on stock Mosquitto: p50 < 2 ms |
 | 7. Hostile configs | time and peak memory to exit 2 on 1 MiB configs of the worst shapes (keys, a long list, deep nesting, over the cap) | < 5 s, < 300 MB |

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import * as E from 'fp-ts/Either';
 import { EMPTY, filter, fromEvent, identity, map, merge, Subject, tap } from 'rxjs';
-import { loadConfigFile } from './adapters/config-file';
+import { loadServiceConfig } from './adapters/config-file';
 import { openDriver } from './adapters/gpio/select';
 import { createLogger } from './adapters/log/logger';
 import { logRequests } from './adapters/log/pipeline-debug';
@@ -15,6 +15,8 @@ import { mqttRequests } from './adapters/mqtt/requests';
 import { trackQueue } from './adapters/mqtt/session';
 import { watchTakeovers } from './adapters/mqtt/takeover';
 import { publishOutputs, type Sink } from './adapters/mqtt/sink';
+import { subscribeEach } from './adapters/mqtt/subscribe';
+import { DRAIN_MS, shutdownOnce, within } from './adapters/shutdown';
 import { commandName, missingConfig, startFrom } from './cli';
 import { isLoopback } from './core/config/mqtt';
 import { inputsOf, outputsOf } from './core/model';
@@ -30,8 +32,6 @@ import { packageVersion } from './version';
 /** Exit codes: 2 for a bad command line or config, 1 for a start-up or run-time failure. */
 const EXIT_CONFIG = 2;
 const EXIT_FAILURE = 1;
-/** Shutdown must finish within 2 s; this leaves room for the process to exit. */
-const SHUTDOWN_BUDGET_MS = 1500;
 
 const main = async (): Promise<void> => {
   const version = packageVersion();
@@ -54,7 +54,7 @@ const main = async (): Promise<void> => {
   }
 
   // Nothing touches a pin or the broker until the whole config is valid.
-  const decoded = loadConfigFile(configPath, process.env);
+  const decoded = loadServiceConfig(configPath, process.env);
   if (E.isLeft(decoded)) {
     const problems = decoded.left;
     stderr().write(
@@ -63,7 +63,7 @@ const main = async (): Promise<void> => {
     log.child('config').error('invalid configuration', { file: configPath, problems });
     return exitFlushed(EXIT_CONFIG);
   }
-  const config = decoded.right;
+  const { config, tls } = decoded.right;
   const thing = config.thingName;
   for (const warning of clientIdWarnings(config.mqtt.clientId)) log.child('config').warn(warning);
   for (const key of config.ignored) {
@@ -105,17 +105,8 @@ const main = async (): Promise<void> => {
   }
   const url = broker?.url ?? (config.mqtt.broker.kind === 'url' ? config.mqtt.broker.url : '');
   const mqttLog = log.child('mqtt');
-  let options;
-  try {
-    // The embedded broker lets the service in with credentials of its own, made for this run.
-    // A persistent session keeps the subscriptions and queues QoS 1 requests at the broker while the service is away.
-    options = { ...clientOptions(config.mqtt, thing), clean: !config.mqtt.persistentSession, ...broker?.credentials };
-  } catch (e) {
-    driver.close();
-    await broker?.close();
-    return fail('mqtt', `cannot read a TLS file: ${(e as Error).message}`);
-  }
-  const client = connectClient(url, options);
+  // The embedded broker lets the service in with credentials of its own, made for this run.
+  const client = connectClient(url, { ...clientOptions(config.mqtt, thing, tls), ...broker?.credentials });
   // The first connect listener: every line about a connection comes after the one saying it is up.
   client.on('connect', () => mqttLog.info('connected', { broker: redactUrl(url), clientId: config.mqtt.clientId }));
   metrics?.watch(client, thing, redactUrl(url));
@@ -146,15 +137,33 @@ const main = async (): Promise<void> => {
       void (broker?.close() ?? Promise.resolve()).finally(() => fail('mqtt', message));
     },
   });
-  // Both read `stopping` (declared with shutdown below) only from event handlers.
-  watchTakeovers(client, { clientId: config.mqtt.clientId, log: mqttLog, isStopping: () => stopping });
-  keepOnline(client, { statusTopic: status, qos: config.mqtt.qos, log: mqttLog, isStopping: () => stopping });
+  // Shutdown switches pulsed outputs off, and publishes their off states, before anything stops.
+  const stop$ = new Subject<void>();
+  let sink: Sink | undefined;
+  const shutdown = shutdownOnce(
+    async (code) => {
+      stop$.next(); // pulses in progress end now, off
+      sink?.subscription.unsubscribe(); // stops polling, watching and answering
+      await within(sink?.drained(), DRAIN_MS);
+      driver.close();
+      connection.stop();
+      if (client.connected) {
+        await new Promise<void>((resolve) => client.publish(status, 'offline', { qos: 0, retain: true }, () => resolve()));
+      }
+      await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+      await broker?.close();
+      await metrics?.close();
+      log.info('stopped');
+      await exitFlushed(code);
+    },
+    { log, exit: (code) => process.exit(code) },
+  );
+  watchTakeovers(client, { clientId: config.mqtt.clientId, log: mqttLog, isStopping: shutdown.stopping });
+  keepOnline(client, { statusTopic: status, qos: config.mqtt.qos, log: mqttLog, isStopping: shutdown.stopping });
   const markQueued = trackQueue(client, status);
 
   const snapshot = config.mqtt.snapshot !== false;
   const filters = [...requestFilters(thing, isSimulated(driver)), ...(snapshot ? [readAllTopic(thing)] : [])];
-  // Shutdown switches pulsed outputs off, and publishes their off states, before anything stops.
-  const stop$ = new Subject<void>();
   const startPipeline = (): Sink =>
     publishOutputs(
       connector(
@@ -190,7 +199,7 @@ const main = async (): Promise<void> => {
         inputs: inputsOf(config.pins).map((p) => p.pin),
         onFatal: (e) => {
           log.child('pipeline').error('pipeline failed', { error: e instanceof Error ? e.stack : String(e) });
-          void shutdown('pipeline failure', EXIT_FAILURE);
+          void shutdown.stop('pipeline failure', EXIT_FAILURE);
         },
       },
     );
@@ -198,26 +207,15 @@ const main = async (): Promise<void> => {
   // On the first connect: start the pipeline (its start-up states need the
   // connection), then subscribe, so no request, retained or live, arrives
   // before the pipeline listens. MQTT.js resubscribes by itself after a reconnect.
-  let sink: Sink | undefined;
   client.once('connect', () => {
     sink = startPipeline();
-    // One SUBSCRIBE per filter: a broker's ACL (an IoT policy written for the
-    // Greengrass connector) may refuse one, and MQTT.js forgets every filter of
-    // a refused SUBSCRIBE for its resubscription after a reconnect.
-    const subscribed = [...filters, status].map(
-      (filter) =>
-        new Promise<string | undefined>((resolve) =>
-          client.subscribe(filter, { qos: config.mqtt.qos }, (err) => {
-            if (err === null || err === undefined) return resolve(filter);
-            if (/^Subscribe error/.test(err.message)) {
-              mqttLog.warn('the broker refused a subscription: its requests will not arrive (check the broker ACL or IoT policy)', { filter, reason: err.message });
-            } else mqttLog.error('subscribe failed', { filter, error: err.message });
-            resolve(undefined);
-          }),
-        ),
-    );
-    void Promise.all(subscribed).then((done) => {
-      const granted = done.filter((f): f is string => f !== undefined && f !== status);
+    void subscribeEach(client, [...filters, status], config.mqtt.qos).then((done) => {
+      for (const s of done) {
+        if (s._tag === 'Refused') {
+          mqttLog.warn('the broker refused a subscription: its requests will not arrive (check the broker ACL or IoT policy)', { filter: s.filter, reason: s.reason, code: s.code });
+        } else if (s._tag === 'Failed') mqttLog.error('subscribe failed', { filter: s.filter, error: s.error });
+      }
+      const granted = done.filter((s) => s._tag === 'Granted' && s.filter !== status).map((s) => s.filter);
       if (granted.length === 0) return mqttLog.error('no subscription was granted: the service answers no request');
       log.info('ready', {
         version,
@@ -235,38 +233,12 @@ const main = async (): Promise<void> => {
     });
   });
 
-  let stopping = false;
-  const shutdown = async (reason: string, code = 0): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    log.info('shutting down', { reason });
-    const force = setTimeout(() => {
-      log.warn('shutdown took too long: forcing exit');
-      process.exit(code);
-    }, SHUTDOWN_BUDGET_MS);
-    force.unref();
-    stop$.next(); // pulses in progress end now, off
-    sink?.subscription.unsubscribe(); // stops polling, watching and answering
-    await Promise.race([sink?.drained(), delay(800)]);
-    driver.close();
-    connection.stop();
-    if (client.connected) {
-      await new Promise<void>((resolve) => client.publish(status, 'offline', { qos: 0, retain: true }, () => resolve()));
-    }
-    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
-    await broker?.close();
-    await metrics?.close();
-    log.info('stopped');
-    await exitFlushed(code);
-  };
   // `on`, not `once`: Ctrl-C under npm start brings SIGINT twice (from the terminal, and passed on by npm),
   // and a second one must not kill a shutdown half done (it ends within its budget anyway).
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  watchParent(process.env, () => void shutdown('npm, which started the service, has gone'));
+  process.on('SIGINT', () => void shutdown.stop('SIGINT'));
+  process.on('SIGTERM', () => void shutdown.stop('SIGTERM'));
+  watchParent(process.env, () => void shutdown.stop('npm, which started the service, has gone'));
 };
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 main().catch((e: unknown) => {
   stderr().write(`fatal: ${e instanceof Error ? e.stack : String(e)}\n`);

@@ -38,20 +38,20 @@ export interface Child {
 }
 
 /**
- * Spawns `node ...args` in the repo, stdout read line by line. As a user's
+ * Spawns `node ...args` (or `command ...args`) in the repo, stdout read line by line. As a user's
  * unit or shell runs it, not as `npm run bench` is run: npm's variables are
  * left out (with `npm_lifecycle_event` the service would watch its parent
  * once a second, src/adapters/parent-watch.ts, which the idle figures would
  * count as its own).
  */
-export const spawnNode = (args: string[], env: Record<string, string | undefined> = {}, label = args.join(' ')): Child => {
+export const spawnNode = (args: string[], env: Record<string, string | undefined> = {}, label = args.join(' '), command = process.execPath): Child => {
   const fullEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete fullEnv[k];
     else fullEnv[k] = v;
   }
   const spawnedAt = performance.now();
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env: fullEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(command, args, { cwd: ROOT, env: fullEnv, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const waiters = new Set<(line: string, at: number) => void>();

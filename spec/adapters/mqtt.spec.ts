@@ -59,7 +59,7 @@ const startAdapter = async (url: string, cfg: MqttConfig) => {
   const logs: Array<Record<string, unknown>> = [];
   const log = createLogger({ write: (line) => logs.push(JSON.parse(line)), level: 'debug' });
   const driver = E.getOrElseW((e: string) => { throw new Error(e); })(openSimDriver(pins));
-  const client: MqttClient = connectClient(url, clientOptions(cfg, 't'));
+  const client: MqttClient = connectClient(url, clientOptions(cfg, 't', {}));
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
     client.once('error', reject);
@@ -89,7 +89,7 @@ describe.each(brokers)('MQTT adapter against %s', (_name, startBroker) => {
     const tester = await TestClient.connect(broker.url);
     await tester.subscribe(['gpio/t/+/event', 'gpio/t/+/count']);
     const logs: string[] = [];
-    const client: MqttClient = connectClient(broker.url, clientOptions(mqttConfig(), 't'));
+    const client: MqttClient = connectClient(broker.url, clientOptions(mqttConfig(), 't', {}));
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));
     const outputs = new Subject<Output>();
     const counts = new Subject<Count>();

@@ -32,10 +32,10 @@ describe('AWS IoT Core endpoints', () => {
   it('puts the protocols in the client options', () => {
     const config = decodeConfig({ thingName: 'pi', OutputGpios: '8', mqtt: { url: 'mqtts://abc-ats.iot.eu-west-1.amazonaws.com:443' } }, {});
     if (E.isLeft(config)) throw new Error(config.left.join('\n'));
-    expect(clientOptions(config.right.mqtt, 'pi').ALPNProtocols).toEqual(['x-amzn-mqtt-ca']);
+    expect(clientOptions(config.right.mqtt, 'pi', {}).ALPNProtocols).toEqual(['x-amzn-mqtt-ca']);
     const plain = decodeConfig({ thingName: 'pi', OutputGpios: '8', mqtt: { url: 'mqtts://broker.example.com:8883' } }, {});
     if (E.isLeft(plain)) throw new Error(plain.left.join('\n'));
-    expect(clientOptions(plain.right.mqtt, 'pi')).not.toHaveProperty('ALPNProtocols');
+    expect(clientOptions(plain.right.mqtt, 'pi', {})).not.toHaveProperty('ALPNProtocols');
   });
 
   it('warns about a client id over 128 bytes, counted in UTF-8', () => {

@@ -5,7 +5,7 @@ import { decodeConfig, type ConfigEnv, type Problems } from '../core/config';
 import { show } from '../core/config/problems';
 import { invalidUtf8At, messageOf, readSmallFile } from './file-read';
 import { flowNestingBeyond } from './nesting';
-import { checkTlsFiles } from './tls-files';
+import { readTlsFiles, type TlsFiles } from './tls-files';
 import { linesOf, yamlMistakes } from './yaml-mistakes';
 
 /** `pins: [{pin: 5}]` is two levels; 64 leaves room for any config and keeps the parser fast. */
@@ -22,12 +22,21 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
  * into a link. The TLS files it names are read here too, so a missing one is a
  * config problem like any other, found before a pin is touched.
  */
-export const loadConfigFile = (path: string, env: ConfigEnv): E.Either<Problems, Config> =>
+export const loadConfigFile = (path: string, env: ConfigEnv): E.Either<Problems, Config> => E.map((l: ServiceConfig) => l.config)(loadServiceConfig(path, env));
+
+/** What the service starts from: the decoded config and the contents of the TLS files it names. */
+export interface ServiceConfig {
+  readonly config: Config;
+  readonly tls: TlsFiles;
+}
+
+/** {@link loadConfigFile}, with the TLS files' contents as read while checking them: the client needs no second read. */
+export const loadServiceConfig = (path: string, env: ConfigEnv): E.Either<Problems, ServiceConfig> =>
   E.flatMap(parseYaml(path), (raw) => {
     const decoded = decodeConfig(raw, env);
-    const tls = checkTlsFiles(raw);
-    if (tls.length === 0) return decoded;
-    return E.left([...(E.isLeft(decoded) ? decoded.left : []), ...tls]);
+    const tls = readTlsFiles(raw);
+    if (tls.problems.length === 0) return E.map((config: Config): ServiceConfig => ({ config, tls: tls.files }))(decoded);
+    return E.left([...(E.isLeft(decoded) ? decoded.left : []), ...tls.problems]);
   });
 
 const parseYaml = (path: string): E.Either<Problems, unknown> => {

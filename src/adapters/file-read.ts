@@ -20,8 +20,9 @@ export const readSmallFile = (path: string, maxBytes: number): E.Either<string, 
     const stat = fstatSync(fd);
     if (!stat.isFile()) return E.left(`not a regular file (${kindOf(stat)}): give the path of a file`);
     if (stat.size > maxBytes) return E.left(`too large: ${stat.size} bytes, at most ${maxBytes} allowed`);
-    // One byte more than allowed tells a file that grew since the stat.
-    const buffer = Buffer.alloc(maxBytes + 1);
+    // One byte more than allowed tells a file that grew since the stat. Unfilled, so that only the pages
+    // read into are touched; what is returned is a copy the size of the file, not a view that keeps the whole buffer.
+    const buffer = Buffer.allocUnsafe(maxBytes + 1);
     let length = 0;
     for (;;) {
       const n = readSync(fd, buffer, length, buffer.length - length, null);
@@ -29,7 +30,7 @@ export const readSmallFile = (path: string, maxBytes: number): E.Either<string, 
       length += n;
       if (length > maxBytes) return E.left(`too large: more than ${maxBytes} bytes`);
     }
-    return E.right(buffer.subarray(0, length));
+    return E.right(Buffer.from(buffer.subarray(0, length)));
   } catch (e) {
     return E.left(`cannot read file: ${messageOf(e)}`);
   } finally {

@@ -7,25 +7,31 @@ const MAX_PEM_BYTES = 1024 * 1024;
 
 const TLS_KEYS = ['ca', 'cert', 'key'] as const;
 
+/** The contents of the TLS files the config names, read once, for the MQTT client. */
+export type TlsFiles = Partial<Record<(typeof TLS_KEYS)[number], Buffer>>;
+
 /**
  * The TLS files the config names (`mqtt.ca`, `mqtt.cert`, `mqtt.key`) are
- * read with the rest of the config: a missing or unreadable one is a config
- * problem naming its key and path, reported before any pin is touched, not a
- * failure at connect time. A value that is not a string is the decoder's to report.
+ * read with the rest of the config, once: a missing or unreadable one is a
+ * config problem naming its key and path, reported before any pin is touched,
+ * not a failure at connect time, and what was read is what the client uses.
+ * A value that is not a string is the decoder's to report.
  */
-export const checkTlsFiles = (raw: unknown): Problems => {
+export const readTlsFiles = (raw: unknown): { readonly problems: Problems; readonly files: TlsFiles } => {
   const mqtt = record(raw)?.['mqtt'];
   const section = record(mqtt);
-  if (section === undefined) return [];
+  if (section === undefined) return { problems: [], files: {} };
   const problems: string[] = [];
+  const files: TlsFiles = {};
   for (const key of TLS_KEYS) {
     const path = Object.hasOwn(section, key) ? section[key] : undefined;
     if (typeof path !== 'string') continue;
     const read = readSmallFile(path, MAX_PEM_BYTES);
     if (E.isLeft(read)) problems.push(`mqtt.${key}: ${JSON.stringify(path)}: ${read.left}`);
     else if (!read.right.includes('-----BEGIN ')) problems.push(`mqtt.${key}: ${JSON.stringify(path)}: not a PEM file (no "-----BEGIN" line)`);
+    else files[key] = read.right;
   }
-  return problems;
+  return { problems, files };
 };
 
 const record = (u: unknown): Readonly<Record<string, unknown>> | undefined =>

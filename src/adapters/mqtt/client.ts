@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { MqttConfig } from '../../core/model';
 import { alpnProtocols } from '../../core/aws-iot';
 import { statusTopic } from '../../core/topics';
+import type { TlsFiles } from '../tls-files';
+import { connectPlain } from './plain-connect';
 
 /** The broker URL without credentials, safe to log. */
 export const redactUrl = (url: string): string => {
@@ -16,14 +17,17 @@ export const redactUrl = (url: string): string => {
 };
 
 /**
- * Client options: a clean session with a per-thing client id, reconnect every
- * second, and availability through the last will (retained `offline`).
- * QoS 0 messages are not queued while offline: after a reconnect the service
- * publishes every pin's current level instead of a backlog of old ones.
+ * Client options: a session per thing (clean, or persistent with
+ * `mqtt.persistentSession`), reconnect every second, and availability
+ * through the last will (retained `offline`). QoS 0 messages are not queued
+ * while offline: after a reconnect the service publishes every pin's current
+ * level instead of a backlog of old ones. `tls`: the contents of the files
+ * `mqtt.ca`, `mqtt.cert` and `mqtt.key` name, as the config loader read them.
  */
-export const clientOptions = (cfg: MqttConfig, thing: string, read = readFileSync, url = cfg.broker.kind === 'url' ? cfg.broker.url : ''): IClientOptions => ({
+export const clientOptions = (cfg: MqttConfig, thing: string, tls: TlsFiles, url = cfg.broker.kind === 'url' ? cfg.broker.url : ''): IClientOptions => ({
   clientId: cfg.clientId,
-  clean: true,
+  // A persistent session keeps the subscriptions and queues QoS 1 requests at the broker while the service is away.
+  clean: !cfg.persistentSession,
   reconnectPeriod: 1000,
   // Without it MQTT.js gives up after a refused login; ./connection.ts paces the retries.
   reconnectOnConnackError: true,
@@ -31,12 +35,15 @@ export const clientOptions = (cfg: MqttConfig, thing: string, read = readFileSyn
   keepalive: 30,
   queueQoSZero: false,
   resubscribe: true,
+  // MQTT.js would otherwise fill mqtt-packet's cache of every 16-bit number as a Buffer on the first write:
+  // 65,536 Buffer objects, about 6 MB of heap, to save a 2-byte allocation per packet id or length.
+  writeCache: false,
   will: { topic: statusTopic(thing), payload: Buffer.from('offline'), qos: cfg.qos, retain: true },
   ...(cfg.username !== undefined ? { username: cfg.username } : {}),
   ...(cfg.password !== undefined ? { password: cfg.password } : {}),
-  ...(cfg.ca !== undefined ? { ca: read(cfg.ca) } : {}),
-  ...(cfg.cert !== undefined ? { cert: read(cfg.cert) } : {}),
-  ...(cfg.key !== undefined ? { key: read(cfg.key) } : {}),
+  ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+  ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+  ...(tls.key !== undefined ? { key: tls.key } : {}),
   ...(cfg.protocolVersion !== undefined ? { protocolVersion: cfg.protocolVersion } : {}),
   ...alpn(alpnProtocols(url, cfg.alpn)),
 });
@@ -44,4 +51,6 @@ export const clientOptions = (cfg: MqttConfig, thing: string, read = readFileSyn
 /** ALPN for the TLS handshake (AWS IoT Core on port 443 needs x-amzn-mqtt-ca). */
 const alpn = (protocols: ReadonlyArray<string>): IClientOptions => (protocols.length > 0 ? { ALPNProtocols: [...protocols] } : {});
 
-export const connectClient = (url: string, options: IClientOptions): MqttClient => mqtt.connect(url, options);
+/** Connects; plain TCP and TLS without the WebSocket and SOCKS transports MQTT.js would load (./plain-connect.ts). */
+export const connectClient = (url: string, options: IClientOptions, env: NodeJS.ProcessEnv = process.env): MqttClient =>
+  connectPlain(url, options, env) ?? mqtt.connect(url, options);

@@ -2,9 +2,8 @@ import * as E from 'fp-ts/Either';
 import { inputsOf, outputsOf, type Config, type GpioConfig, type PinSpec } from '../model';
 import { DEFAULT_POLL_PERIOD_MS } from './codecs';
 import { decodeProps } from './decode-props';
-import { checkMqtt, embeddedListener, mqttConfig } from './mqtt';
+import { checkMqtt, checkProtocolVersion, embeddedListener, mqttConfig } from './mqtt';
 import { checkMetrics, Metrics, metricsConfig } from './metrics';
-import { checkMqttExtra } from './mqtt-extra';
 import { checkPins, NO_PINS } from './pin-checks';
 import { decodePinEntries, type Located } from './pin-entries';
 import { isRecord, own, problem, show, type Problems } from './problems';
@@ -65,7 +64,7 @@ export const decodeConfig = (raw: unknown, env: ConfigEnv): Either<Problems, Con
     ...(located.length === 0 && !pinFieldFailed ? [NO_PINS] : []),
     ...mqtt.problems,
     ...checkMqtt(mqtt.value),
-    ...checkMqttExtra(mqtt.value),
+    ...checkProtocolVersion(mqtt.value),
     ...gpio.problems,
     ...ha.problems,
     ...metrics.problems,

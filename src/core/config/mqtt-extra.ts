@@ -1,6 +1,5 @@
 import * as t from 'io-ts';
-import { keyPath, problem, show, type Problems } from './problems';
-import type { Mqtt } from './shape';
+import { show } from './problems';
 
 /** `mqtt.protocolVersion`: 4 is MQTT 3.1.1 (the default), 5 is MQTT 5. */
 export const protocolVersion = new t.Type<4 | 5, 4 | 5, unknown>(
@@ -24,9 +23,3 @@ export const alpn = new t.Type<ReadonlyArray<string>, ReadonlyArray<string>, unk
   },
   t.identity,
 );
-
-/** The embedded broker (aedes) speaks MQTT 3.1.1 only: MQTT 5 there would be refused at every start. */
-export const checkMqttExtra = (m: Mqtt): Problems =>
-  m.protocolVersion === 5 && (m.url === undefined || m.url === 'embedded')
-    ? [problem(keyPath('mqtt', 'protocolVersion'), 'MQTT 5 needs an external broker (mqtt.url): the embedded broker speaks MQTT 3.1.1 only')]
-    : [];

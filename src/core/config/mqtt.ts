@@ -147,3 +147,9 @@ const isIotCoreUrl = (url: string | undefined): boolean => {
 /** Where the embedded broker listens, or nothing with a broker URL: other listeners must not take its port. */
 export const embeddedListener = (m: Mqtt): { readonly host: string; readonly port: number } | undefined =>
   isEmbedded(m) ? { host: m.host ?? DEFAULT_HOST, port: m.port ?? DEFAULT_PORT } : undefined;
+
+/** The embedded broker (aedes) speaks MQTT 3.1.1 only: MQTT 5 there would be refused at every start. */
+export const checkProtocolVersion = (m: Mqtt): Problems =>
+  m.protocolVersion === 5 && isEmbedded(m)
+    ? [problem(keyPath('mqtt', 'protocolVersion'), 'MQTT 5 needs an external broker (mqtt.url): the embedded broker speaks MQTT 3.1.1 only')]
+    : [];
