@@ -73,6 +73,7 @@ TTYPath=/dev/console
 TimeoutStartSec=infinity
 UNIT
   ln -sf vm-command.target $u/default.target
+  ln -sf /dev/null $u/proc-sys-fs-binfmt_misc.automount # no autofs4 in the initramfs
   exec switch_root $r /lib/systemd/systemd
 fi
 
