@@ -91,8 +91,7 @@ else
   fi
   # Apply it to the chips there are now (udev applies it to later ones itself).
   if udevadm control --reload 2>/dev/null; then
-    udevadm trigger --action=change --subsystem-match=gpio
-    udevadm settle --timeout=30 || true
+    udevadm trigger --settle --action=change --subsystem-match=gpio
   else
     say "udev: not running here, so the rule applies from the next boot"
   fi

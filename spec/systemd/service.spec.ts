@@ -68,6 +68,7 @@ const waitFor = async <T>(what: string, check: () => T | undefined, ms: number):
     await new Promise((r) => setTimeout(r, 250));
   }
 };
+/** The n-th ready line in the journal (1: the first), waiting for it. */
 const readyNumber = (n: number) => waitFor(`ready line #${n}`, () => logged('ready')[n - 1], READY_MS);
 
 const mainPid = (): number => Number(show('MainPID'));
@@ -86,6 +87,9 @@ describe(`deploy/install.sh and ${UNIT}.service under a real systemd (PID 1, Lin
   let broker: Mosquitto;
   let client: TestClient;
   let configFor: (driver: 'libgpiod' | 'cdev') => string;
+  let placeTls: () => void;
+  /** Ready lines before the current start: each start waits for one more. */
+  let readiesBefore = 0;
   const drivers = hardwareDrivers();
 
   beforeAll(async () => {
@@ -106,9 +110,11 @@ describe(`deploy/install.sh and ${UNIT}.service under a real systemd (PID 1, Lin
     const pki = makePki();
     const pw = passwordFile(pki.dir, 'passwd', 'bridge', 's3cret');
     broker = await Mosquitto.start({ settings: [...tlsSettings(pki, true), `password_file ${pw}`, 'allow_anonymous false'] });
-    mkdirSync(ETC, { recursive: true });
-    for (const f of ['ca.crt', 'client.crt', 'client.key']) copyFileSync(join(pki.dir, f), join(ETC, f));
-    execFileSync('chmod', ['600', join(ETC, 'client.key')]); // root only: the service user cannot read it yet
+    placeTls = () => {
+      mkdirSync(ETC, { recursive: true });
+      for (const f of ['ca.crt', 'client.crt', 'client.key']) copyFileSync(join(pki.dir, f), join(ETC, f));
+      execFileSync('chmod', ['600', join(ETC, 'client.key')]); // root only: the service user cannot read it yet
+    };
     const dir = mkdtempSync(join(tmpdir(), 'systemd-spec-'));
     configFor = (driver) => {
       const file = join(dir, `${driver}.yaml`);
@@ -136,8 +142,39 @@ describe(`deploy/install.sh and ${UNIT}.service under a real systemd (PID 1, Lin
     expect(r.out).toMatch(/group 'gpio' does not exist/);
   });
 
+  it("the README's steps by hand, run as written (sudo as a pass-through: this runs as root), on the fresh system: the sample config is ready on the gpio-sim chip", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const from = readme.indexOf('```sh\n', readme.indexOf('<!-- manual-install')) + 6;
+    // All but the last line, `journalctl -f`, which never ends.
+    const steps = readme.slice(from, readme.indexOf('\n```', from)).split('\n').filter((l) => !l.startsWith('journalctl -u'));
+    const r = run('sh', ['-ec', ['sudo() { "$@"; }', ...steps].join('\n')]);
+    console.log(r.out);
+    expect(r.status).toBe(0);
+    expect(readFileSync(`/etc/systemd/system/${UNIT}.service.d/node.conf`, 'utf8')).toContain(`ExecStart=${NODE_LINK} ${OPT}/dist/main.js`);
+    expect(mode(`${ETC}/config.yaml`)).toEqual({ mode: '640', owner: `root:${USER}` });
+    expect(mode('/dev/' + chip.chipName)).toEqual({ mode: '660', owner: 'root:gpio' });
+    const ready = await readyNumber(1);
+    expect(ready).toMatchObject({ chip: `${chip.chipName} (${LABEL})`, thing: 'my-pi' });
+    expect(readlinkSync(`/proc/${mainPid()}/exe`)).toBe(NODE_HOME);
+    sh('systemctl', 'stop', UNIT);
+    expect(show('Result')).toBe('success');
+
+    // Back to a fresh system for deploy/install.sh.
+    sh('systemctl', 'disable', '--quiet', UNIT);
+    sh('rm', '-rf', `/etc/systemd/system/${UNIT}.service`, `/etc/systemd/system/${UNIT}.service.d`, ETC, '/etc/udev/rules.d/60-gpiochip.rules');
+    sh('systemctl', 'daemon-reload');
+    sh('userdel', USER);
+    sh('groupdel', 'gpio');
+    sh('udevadm', 'control', '--reload');
+    chip.dispose();
+    chip = KernelGpioSim.create(LABEL, 58);
+    readiesBefore = logged('ready').length;
+  });
+
   it('deploy/install.sh on the fresh system: the gpio group and its udev rule, the user, the config 0640 root:gpio-bridge; it stops at a TLS key the user cannot read, naming it and the fix', () => {
     expect(mode('/dev/' + chip.chipName)).toEqual({ mode: '600', owner: 'root:root' }); // as devtmpfs makes it, no rule yet
+    expect(run('getent', ['group', 'gpio']).status).toBe(2);
+    placeTls();
     const r = install('--config', configFor(drivers[0]!), '--no-start');
     console.log(r.out);
     expect(r.status).toBe(1);
@@ -185,7 +222,7 @@ describe(`deploy/install.sh and ${UNIT}.service under a real systemd (PID 1, Lin
 
   it(`systemctl start: ready on the gpio-sim lines, as ${USER}, with the node the drop-in names, under the unit's system call filter`, async () => {
     sh('systemctl', 'start', UNIT);
-    const ready = await readyNumber(1);
+    const ready = await readyNumber(readiesBefore + 1);
     expect(ready).toMatchObject({ driver: drivers[0], chip: `${chip.chipName} (${LABEL})`, thing: THING, edgeInputs: [17] });
     const pid = mainPid();
     expect(readlinkSync(`/proc/${pid}/exe`)).toBe(NODE_HOME);
@@ -229,7 +266,7 @@ describe(`deploy/install.sh and ${UNIT}.service under a real systemd (PID 1, Lin
     const pid = mainPid();
     process.kill(pid, 'SIGKILL');
     await waitFor('a restart', () => (show('NRestarts') === '1' && show('ActiveState') === 'active' && mainPid() !== pid ? true : undefined), READY_MS);
-    await readyNumber(2);
+    await readyNumber(readiesBefore + 2);
     expect(mainPid()).not.toBe(pid);
     await client.publish(`gpio/${THING}/8/write`, '0');
     await client.until(`gpio/${THING}/8/state`, (m) => m.payload === '0', ANSWER_MS);
