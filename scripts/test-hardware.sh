@@ -5,11 +5,14 @@
 #
 # Where this kernel has gpio-sim (a board, a VM) it runs here. Otherwise, on
 # an x86-64 Debian 12 machine as root, it runs in a virtual machine with
-# Debian's own kernel (scripts/vm/run.sh). Exit status: 0 passed, 1 failed,
-# 77 did not run (and says why): never a pass it did not earn.
+# Debian's own kernel (scripts/vm/run.sh). Then, in the VM only, the systemd
+# suite (spec/systemd): the VM booted with systemd as PID 1, deploy/install.sh
+# run as the README says, the unit started, crashed, stopped. Exit status: 0
+# passed, 1 failed, 77 did not run (and says why): never a pass it did not earn.
 #
 #   RPI_GPIO_HARDWARE=here|vm   force one way (default: here when gpio-sim is
 #                               available, else vm)
+#   scripts/test-hardware.sh --systemd   only the systemd suite (in the VM)
 set -eu
 cd "$(dirname "$0")/.."
 say() { echo "test:hardware: $*" >&2; }
@@ -60,15 +63,43 @@ run_here() {
   say "every broken driver failed, as it must; the real ones passed"
 }
 
+# The systemd suite, in the VM booted with systemd (run.sh --systemd).
+systemd_here() {
+  [ "${RPI_GPIO_VM:-}" = 1 ] || notrun "the systemd suite installs a user, a group and a unit: it runs only in the VM"
+  say "systemd $(systemctl --version | head -n 1 | cut -d' ' -f2) as PID 1, on Linux $(uname -r)"
+  GPIO_HARDWARE_SUITE=systemd npx jest --ci --verbose --runInBand spec/systemd
+}
+
+# The VM with systemd as PID 1; its time is part of what CI reports.
+systemd_vm() {
+  t0=$(date +%s)
+  set +e
+  scripts/vm/run.sh --systemd -- sh scripts/test-hardware.sh --systemd-here
+  status=$?
+  set -e
+  say "systemd suite: exit status $status after $(($(date +%s) - t0)) s (boot included)"
+  case "$status" in
+    124) say "FAILED: the systemd VM timed out" ; exit 1 ;;
+    125) say "FAILED: the systemd VM could not run the suite" ; exit 1 ;;
+  esac
+  [ "$status" = 0 ] || exit "$status"
+}
+
 case "${1:-}" in
   --here) run_here; exit 0 ;;
+  --systemd-here) systemd_here; exit 0 ;;
 esac
 
 way=${RPI_GPIO_HARDWARE:-}
 if [ -z "$way" ]; then
   if gpio_sim_here; then way=here; else way=vm; fi
 fi
-if [ "$way" = here ]; then run_here; exit 0; fi
+[ "${1:-}" = --systemd ] && way=vm
+if [ "$way" = here ]; then
+  run_here
+  say "systemd suite NOT RUN: it installs a user, a group and a unit, so it runs only in the VM (RPI_GPIO_HARDWARE=vm)"
+  exit 0
+fi
 
 # In the VM: the host's root read-only under an overlay, this checkout read-write.
 [ "$(id -u)" = 0 ] || notrun "the VM needs root, to install QEMU and Debian's kernel (sudo npm run test:hardware)"
@@ -77,7 +108,13 @@ if ! command -v gpioinfo >/dev/null || [ ! -x /usr/sbin/mosquitto ]; then
   say "installing gpiod and mosquitto (Debian packages)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gpiod mosquitto >/dev/null
 fi
+[ -x /lib/systemd/systemd ] && command -v udevadm >/dev/null || {
+  command -v apt-get >/dev/null || notrun "no apt-get to install systemd and udev (the systemd suite boots them)"
+  say "installing systemd and udev (Debian packages)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd udev >/dev/null
+}
 npm run build >/dev/null
+if [ "${1:-}" = --systemd ]; then systemd_vm; exit 0; fi
 set +e
 scripts/vm/run.sh -- sh scripts/test-hardware.sh --here
 status=$?
@@ -86,4 +123,5 @@ case "$status" in
   124) say "FAILED: the VM timed out" ; exit 1 ;;
   125) say "FAILED: the VM could not run the suite" ; exit 1 ;;
 esac
-exit "$status"
+[ "$status" = 0 ] || exit "$status"
+systemd_vm

@@ -81,3 +81,53 @@ describe('deploy/rpi-gpio-connector.service: hardening', () => {
     expect(unit).toMatch(/MemoryDenyWriteExecute[\s\S]{0,80}JIT/);
   });
 });
+
+// Issue 15, item 14: the install the README shows, by script and by hand, says the same.
+describe('README "Installing on Raspberry Pi OS" and deploy/install.sh', () => {
+  const ROOT = join(__dirname, '..');
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const script = readFileSync(join(ROOT, 'deploy', 'install.sh'), 'utf8');
+  const marker = readme.indexOf('<!-- manual-install');
+  const manual = marker < 0 ? '' : readme.slice(readme.indexOf('```sh\n', marker) + 6, readme.indexOf('\n```', readme.indexOf('```sh\n', marker) + 6));
+  const line = (text: string, word: string): string => {
+    const found = text.split('\n').find((l) => new RegExp(`(^|\\s)${word}\\s`).test(l) && !l.trimStart().startsWith('#'));
+    if (found === undefined) throw new Error(`no ${word} line in:\n${text}`);
+    return found;
+  };
+  const options = (l: string): string[] => (l.match(/--[a-z-]+/g) ?? []).sort();
+
+  it('shows the install script, then the steps by hand', () => {
+    expect(readme).toContain('sudo deploy/install.sh');
+    expect(manual).not.toBe('');
+  });
+
+  it('creates the gpio group before a user joins it, with the same useradd options as the script', () => {
+    expect(manual.indexOf('groupadd --system gpio')).toBeGreaterThan(-1);
+    expect(manual.indexOf('useradd ')).toBeGreaterThan(manual.indexOf('groupadd --system gpio'));
+    expect(script.indexOf('groupadd --system gpio')).toBeLessThan(script.indexOf('useradd '));
+    expect(options(line(manual, 'useradd'))).toEqual(options(line(script, 'useradd')));
+    expect(manual).toContain('deploy/60-gpiochip.rules /etc/udev/rules.d/');
+  });
+
+  it('installs the config 0640 root:gpio-bridge, never 0644', () => {
+    expect(manual).toContain('install -m 0640 -o root -g gpio-bridge config.yaml /etc/rpi-gpio-connector/config.yaml');
+    expect(script).toContain('install -m 0640 -o root -g "$USER_NAME"');
+    expect(`${manual}\n${script}`).not.toMatch(/0644[^\n]*config\.yaml/);
+  });
+
+  it("overrides the unit's ExecStart with the node found, in a drop-in, as the script does", () => {
+    const execStart = 'ExecStart=\\nExecStart=%s /opt/rpi-gpio-connector/dist/main.js --config /etc/rpi-gpio-connector/config.yaml';
+    expect(manual).toContain(execStart);
+    expect(manual).toContain('/etc/systemd/system/rpi-gpio-connector.service.d/node.conf');
+    expect(script).toMatch(/ExecStart=\nExecStart=\$node \$dir\/dist\/main\.js --config \$CONF/);
+    expect(script).toContain('DROPIN=/etc/systemd/system/$UNIT.service.d/node.conf');
+  });
+
+  it('deploy/install.sh refuses to run without root, saying how to run it', () => {
+    const r = spawnSync('runuser', ['-u', 'nobody', '--', join(ROOT, 'deploy', 'install.sh'), '--no-start'], { encoding: 'utf8' });
+    if (r.error !== undefined || (process.getuid?.() ?? 0) !== 0) {
+      throw new Error(`NOT RUN: this check runs deploy/install.sh as nobody through runuser, which needs root (${String(r.error ?? 'not root')})`);
+    }
+    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 1, stderr: 'install: FAILED: run it as root: sudo deploy/install.sh' });
+  });
+});

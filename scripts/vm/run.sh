@@ -3,14 +3,17 @@
 # kernel and the kernel's gpio-sim, and exits with the command's status.
 #
 #   scripts/vm/run.sh [--chip LABEL:LINES]... [--cwd DIR] [--root DIR]
-#                     [--mem MB] [--cpus N] [--timeout S] -- COMMAND [ARG]...
+#                     [--mem MB] [--cpus N] [--timeout S] [--systemd]
+#                     -- COMMAND [ARG]...
 #
 # The guest sees the host's root file system (or --root DIR) read-only under a
 # tmpfs overlay: whatever is installed on the host runs there, and whatever
 # the command writes outside --cwd is thrown away. --cwd (default: the current
 # directory) is shared read-write at the same path, and the command runs
 # there. Each --chip becomes a live gpio-sim chip (/dev/gpiochipN, that label,
-# that many lines) before the command starts. Exit status: the command's; 125
+# that many lines) before the command starts. --systemd boots the root's own
+# systemd as PID 1 (journald, udev, systemctl work) and runs the command as a
+# unit once basic.target is up. Exit status: the command's; 125
 # when the VM could not run it, 124 after --timeout (default 1800 s).
 # See scripts/vm/README.md.
 set -eu
@@ -23,6 +26,7 @@ root=/
 mem=${RPI_GPIO_VM_MEM:-2048}
 cpus=${RPI_GPIO_VM_CPUS:-1}
 limit=${RPI_GPIO_VM_TIMEOUT:-1800}
+systemd=no
 while [ $# -gt 0 ]; do
   case "$1" in
     --chip) chips="$chips $2"; shift 2 ;;
@@ -31,8 +35,9 @@ while [ $# -gt 0 ]; do
     --mem) mem=$2; shift 2 ;;
     --cpus) cpus=$2; shift 2 ;;
     --timeout) limit=$2; shift 2 ;;
+    --systemd) systemd=yes; shift ;;
     --) shift; break ;;
-    *) say "unknown option $1 (usage: scripts/vm/run.sh [--chip LABEL:LINES]... [--cwd DIR] [--root DIR] -- COMMAND...)"; exit 125 ;;
+    *) say "unknown option $1 (usage: scripts/vm/run.sh [--chip LABEL:LINES]... [--cwd DIR] [--root DIR] [--systemd] -- COMMAND...)"; exit 125 ;;
   esac
 done
 [ $# -gt 0 ] || { say "no command given"; exit 125; }
@@ -48,9 +53,22 @@ set -e
 kernel=$(echo "$kernel" | tail -n 1)
 
 ctl=$(mktemp -d)
-trap 'rm -rf "$ctl"' EXIT
+boot=$(mktemp -d)
+trap 'rm -rf "$ctl" "$boot"' EXIT
 chmod 755 "$ctl"
 echo "$cwd" >"$ctl/workdir"
+if [ "$systemd" = yes ]; then
+  [ -x "$root/lib/systemd/systemd" ] || { say "--systemd: $root has no /lib/systemd/systemd (apt-get install systemd udev)"; exit 77; }
+  : >"$ctl/systemd"
+fi
+# The initramfs is the cached one with this checkout's init.sh appended (the
+# kernel unpacks concatenated archives in order, a later file replacing an
+# earlier one): a change to init.sh needs no new preparation.
+mkdir "$boot/extra"
+cp "$here/init.sh" "$boot/extra/init"
+chmod 755 "$boot/extra/init"
+(cd "$boot/extra" && echo init | busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$boot/init.cpio.gz"
+cat "$kernel/initrd.img" "$boot/init.cpio.gz" >"$boot/initrd.img"
 quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 {
   echo 'set -e'
@@ -93,15 +111,18 @@ if [ "${RPI_GPIO_VM_ACCEL:-auto}" = kvm ] || { [ "${RPI_GPIO_VM_ACCEL:-auto}" = 
 fi
 [ "${RPI_GPIO_VM_ACCEL:-auto}" = kvm-probe ] && accel=kvm
 if [ "$accel" = kvm ]; then cpu=host; else cpu=max; fi
-say "booting $(basename "$kernel") under $accel ($cpus CPU, $mem MiB)"
+init=busybox
+append=
+if [ "$systemd" = yes ]; then init=systemd; append=" systemd.show_status=error systemd.log_color=0"; fi
+say "booting $(basename "$kernel") under $accel ($cpus CPU, $mem MiB, init: $init)"
 
 fs() { echo "local,path=$1,mount_tag=$2,security_model=passthrough,multidevs=remap$3"; }
 set +e
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
   -machine pc,accel="$accel" -cpu "$cpu" -m "$mem" -smp "$cpus" \
   -nodefaults -no-user-config -display none -nic none -no-reboot \
-  -kernel "$kernel/vmlinuz" -initrd "$kernel/initrd.img" \
-  -append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init" \
+  -kernel "$kernel/vmlinuz" -initrd "$boot/initrd.img" \
+  -append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init$append" \
   -chardev stdio,id=console,signal=off -serial chardev:console \
   -virtfs "$(fs "$root" hostroot ,readonly=on)" \
   -virtfs "$(fs "$ctl" vmctl '')" \
