@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADDON_PATH, loadNativeAddon, type NativeAddon, type ReaderHandle, type ReaderRecord } from '../../src/adapters/gpio/native/addon';
@@ -150,6 +150,27 @@ describe('the addon\'s reader thread', () => {
     addon.readerStop(reader);
   });
 
+  it('a full buffer (2^18 records not taken) wakes JS before the thread waits for room, so it goes on once JS takes', async () => {
+    // 64 FIFOs of 4096 v1 records each (64 KiB, a pipe's default size), written before the thread starts: its first round
+    // reads 2^18 records and meets the limit inside it, having told JS of none of them yet.
+    const record = v1(1, true);
+    const fill = Buffer.concat(Array.from({ length: 4096 }, () => record));
+    const list = Array.from({ length: 64 }, (_, i) => {
+      const fd = fifo(`full-${i}`);
+      expect(writeSync(fd, fill)).toBe(fill.length);
+      return fd;
+    });
+    let taken = 0;
+    let marks = 0;
+    const reader = addon.readerStart(list, list.map((_, i) => i), 1, () => {
+      for (const r of addon.readerTake(reader)) r.full ? (marks += 1) : (taken += 1);
+    });
+    readers.push(reader);
+    for (const deadline = Date.now() + 20_000; taken + marks < 64 * 4097 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    // Every record, and each fd's read of 16 marked as a full uAPI v1 queue.
+    expect({ taken, marks }).toEqual({ taken: 64 * 4096, marks: 64 });
+  }, 30_000);
+
   it('refuses bad arguments before starting anything', () => {
     const before = threads();
     expect(() => addon.readerStart([], [], 1, () => undefined)).toThrow(/1 to 64 fds/);
@@ -157,5 +178,104 @@ describe('the addon\'s reader thread', () => {
     expect(() => addon.readerStart([fifo('y')], [1], 3 as 1, () => undefined)).toThrow(/format/);
     expect(() => addon.readerStart([999_999], [1], 1, () => undefined)).toThrow(expect.objectContaining({ code: 'EBADF' }));
     expect(threads()).toBe(before);
+  });
+});
+
+describe('the addon\'s arguments and errors', () => {
+  const addon = (() => {
+    const loaded = loadNativeAddon();
+    if (E.isLeft(loaded)) throw new Error(loaded.left);
+    return loaded.right as NativeAddon;
+  })();
+
+  it('refuses a string longer than its buffer instead of cutting it short', () => {
+    // A path of 5000 bytes (the buffer holds 4095): cut, it would have opened another file.
+    expect(() => addon.chipInfo(`/dev/${'x'.repeat(5000)}`)).toThrow(expect.objectContaining({ name: 'RangeError', message: expect.stringMatching(/5005 bytes where at most 4095 fit/) }));
+    // The kernel's consumer name holds 31 bytes.
+    expect(() => addon.request('/dev/null', [0], 'c'.repeat(32), 0, [], 0)).toThrow(/32 bytes where at most 31 fit/);
+    expect(() => addon.lgRequestEdges('gpiochip0', [0], [0], 'c'.repeat(32))).toThrow(/32 bytes where at most 31 fit/);
+    // One that fits reaches the system call.
+    expect(() => addon.request('/nonexistent/gpiochip0', [0], 'c'.repeat(31), 0, [], 0)).toThrow(expect.objectContaining({ code: 'ENOENT', syscall: 'open' }));
+  });
+
+  it('names every errno as libuv (and Node) does, not only a known few', () => {
+    // ENOTDIR and ENAMETOOLONG were EUNKNOWN when the addon kept its own list of 14.
+    expect(() => addon.chipInfo('/etc/passwd/gpiochip0')).toThrow(
+      expect.objectContaining({ code: 'ENOTDIR', errno: -20, syscall: 'open', path: '/etc/passwd/gpiochip0', message: 'ENOTDIR: Not a directory, /etc/passwd/gpiochip0' }),
+    );
+    expect(() => addon.lineInfo(`/tmp/${'n'.repeat(300)}`, 0)).toThrow(expect.objectContaining({ code: 'ENAMETOOLONG', syscall: 'open' }));
+    expect(() => addon.getValues(999_999, 1)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'ioctl GPIO_V2_LINE_GET_VALUES' }));
+  });
+
+  it('throws a TypeError, never a crash, for arguments of the wrong type', () => {
+    expect(() => addon.request('/dev/null', 5 as unknown as number[], 'c', 0, [], 0)).toThrow(expect.objectContaining({ name: 'TypeError', message: 'gpio_native: offsets must be an array' }));
+    expect(() => addon.request('/dev/null', [0], 'c', 0, [{ indices: 'x' } as unknown as { indices: number[]; flags: number }], 0)).toThrow(/indices must be an array/);
+    expect(() => addon.chipInfo(5 as unknown as string)).toThrow(expect.objectContaining({ name: 'TypeError', message: 'gpio_native: expected a string' }));
+    expect(() => addon.readerTake({} as never)).toThrow(/not a reader handle/);
+  });
+});
+
+describe('the addon\'s resources', () => {
+  /** Runs `code` in a child Node (with --expose-gc) that has the addon as `a`; what it prints to stdout, parsed. */
+  const inChild = (code: string, env: Record<string, string> = {}): unknown =>
+    JSON.parse(
+      execFileSync(process.execPath, ['--expose-gc', '-e', `const a = require(${JSON.stringify(ADDON_PATH)});\n${code}`], {
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+        timeout: 30_000,
+      }),
+    );
+
+  it('a reader that JS forgets without readerStop is collected, even with an onReady that refers to it: its thread ends and its fds are closed', () => {
+    const got = inChild(`
+      const fs = require('node:fs');
+      const threads = () => fs.readdirSync('/proc/self/task').length;
+      const fdCount = () => fs.readdirSync('/proc/self/fd').length;
+      const { execFileSync } = require('node:child_process');
+      const dir = fs.mkdtempSync(require('node:os').tmpdir() + '/forgotten-');
+      execFileSync('mkfifo', [dir + '/f']);
+      const fd = fs.openSync(dir + '/f', fs.constants.O_RDWR);
+      const before = { threads: threads(), fds: fdCount() };
+      // As a driver holds it: onReady refers to the handle (to take from it).
+      (() => { const r = a.readerStart([fd], [3], 1, () => a.readerTake(r)); })();
+      const running = { threads: threads(), fds: fdCount() };
+      const deadline = Date.now() + 20000;
+      const poll = () => {
+        global.gc();
+        if (threads() > before.threads && Date.now() < deadline) return setTimeout(poll, 20);
+        console.log(JSON.stringify({ before, running, after: { threads: threads(), fds: fdCount() } }));
+        fs.closeSync(fd);
+        fs.rmSync(dir, { recursive: true });
+      };
+      poll();
+    `) as Record<'before' | 'running' | 'after', { threads: number; fds: number }>;
+    // Running: one more thread, and its epoll and eventfd descriptors.
+    expect(got.running).toEqual({ threads: got.before.threads + 1, fds: got.before.fds + 2 });
+    expect(got.after).toEqual(got.before);
+  });
+
+  it('a failed load of libgpiod 1.x keeps no reference to the library: nothing of it stays mapped, however often it is retried', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'not-libgpiod-'));
+    try {
+      // A libgpiod.so.2 that is not libgpiod 1.x (none of its functions).
+      writeFileSync(join(dir, 'empty.c'), 'int not_libgpiod(void) { return 0; }\n');
+      execFileSync('cc', ['-shared', '-fPIC', '-o', join(dir, 'libgpiod.so.2'), join(dir, 'empty.c')]);
+      const got = inChild(
+        `
+        const mapped = () => require('node:fs').readFileSync('/proc/self/maps', 'utf8').includes(${JSON.stringify(join(dir, 'libgpiod.so.2'))});
+        const tries = [];
+        for (let i = 0; i < 3; i++) {
+          try { a.lgRequestEdges('gpiochip0', [1], [0], 'c'); tries.push('ok'); } catch (e) { tries.push(e.code + ': ' + e.message); }
+          tries.push(mapped());
+        }
+        console.log(JSON.stringify(tries));
+      `,
+        { LD_LIBRARY_PATH: dir },
+      );
+      const why = 'ELIBGPIOD: libgpiod.so.2 has no gpiod_chip_open_by_name: not libgpiod 1.x';
+      expect(got).toEqual([why, false, why, false, why, false]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
