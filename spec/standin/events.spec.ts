@@ -140,12 +140,21 @@ describe('edge events of the stand-in', () => {
   it('releases the lines requested before one that fails, with the errno of the failure and its offset', async () => {
     const s = await standin([PI]);
     s.hold(C, 6, 'pigpiod');
-    const got = await child<{ code: string; offset: number }>(s, `${LG}
-      try { a.lgRequestEdges('gpiochip0', [5, 6], [0, 0], 'rpi-gpio-connector'); out({}); }
-      catch (e) { out({ code: e.code, offset: e.offset }); }
+    const got = await child<Array<{ code: string; offset: number; syscall: string }>>(s, `${LG}
+      const tried = [];
+      for (const edges of ['both', 'rising', 'falling']) {
+        try { a.lgRequestEdges('gpiochip0', [5, 6], [0, 0], 'rpi-gpio-connector', edges); tried.push({}); }
+        catch (e) { tried.push({ code: e.code, offset: e.offset, syscall: e.syscall }); }
+      }
+      out(tried);
     `);
-    expect(got).toEqual({ code: 'EBUSY', offset: 6 });
-    expect(s.line(C, 5)).toMatchObject({ requested: false, requests: 1, releases: 1 });
+    // Each failure names the libgpiod call that failed: the one for the edges asked.
+    expect(got).toEqual([
+      { code: 'EBUSY', offset: 6, syscall: 'gpiod_line_request_both_edges_events_flags' },
+      { code: 'EBUSY', offset: 6, syscall: 'gpiod_line_request_rising_edge_events_flags' },
+      { code: 'EBUSY', offset: 6, syscall: 'gpiod_line_request_falling_edge_events_flags' },
+    ]);
+    expect(s.line(C, 5)).toMatchObject({ requested: false, requests: 3, releases: 3 });
   });
 
   it('through node-libgpiod: a line requested for events reads its own level and refuses writes (EINVAL, as a lineevent fd)', async () => {
