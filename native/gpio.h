@@ -24,7 +24,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Every N-API call in a function returning napi_value: a failure throws (unless an exception is already pending) and returns NULL. */
+/*
+ * Every N-API call in a function returning napi_value: a failure throws
+ * (unless an exception is already pending) and returns NULL. The only calls
+ * left unchecked are the throws themselves and the clean-up in finalizers and
+ * libuv callbacks (a reference deleted, a hook removed, a scope closed),
+ * which have nobody to report to.
+ */
 #define NAPI_CALL(env, call)                          \
 	do {                                          \
 		if ((call) != napi_ok) {              \

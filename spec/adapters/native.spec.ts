@@ -7,7 +7,8 @@ import { ADDON_PATH, loadNativeAddon, type NativeAddon, type ReaderHandle, type 
 
 // Our GPIO addon (native/) on its own, on a machine without a GPIO chip: how
 // it loads, how it fails, and its reader thread. scripts/addon-sanitize.sh
-// runs this spec against a build under AddressSanitizer and UBSan. What it
+// runs this spec against builds under AddressSanitizer with UBSan, and under
+// ThreadSanitizer. What it
 // does on real lines is proven on the kernel's gpio-sim by `npm run
 // test:hardware` (spec/contract, spec/kernel).
 
@@ -25,7 +26,6 @@ describe('the addon', () => {
     expect(needed).toContain('(NEEDED)');
     expect(needed).not.toMatch(/libgpiod/);
   });
-
 });
 
 // The reader thread over FIFOs that carry the kernel's own records, as the
