@@ -1,8 +1,8 @@
 {
   "targets": [
     {
-      "target_name": "gpio_cdev",
-      "sources": ["native/gpio_cdev.c"],
+      "target_name": "gpio_native",
+      "sources": ["native/addon.c", "native/napi.c", "native/uapi_v2.c", "native/libgpiod1.c", "native/reader.c"],
       "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2", "-pthread"],
       "ldflags": ["-pthread"],
       "libraries": ["-ldl"]

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// npm's install step: builds our GPIO character-device addon (native/,
-// binding.gyp) with node-gyp. It needs only a C compiler and the kernel's
-// <linux/gpio.h> (libc's headers: build-essential), no libgpiod. Where it
+// npm's install step: builds our GPIO addon (native/, one C file per job,
+// listed in binding.gyp) with node-gyp: the cdev driver's uAPI v2 calls, the
+// libgpiod driver's edge events and the reader thread both drivers use. It
+// needs only a C compiler and the kernel's <linux/gpio.h> (libc's headers:
+// build-essential), no libgpiod. Where it
 // cannot be built (not Linux, no compiler) npm install still succeeds: the
 // service then runs on node-libgpiod or the simulated chip, and says so.
 'use strict';
@@ -11,7 +13,7 @@ const { join } = require('node:path');
 
 const root = join(__dirname, '..');
 if (process.platform !== 'linux') {
-  console.log(`rpi-gpio-connector: the GPIO character-device addon is for Linux; skipped on ${process.platform}`);
+  console.log(`rpi-gpio-connector: the GPIO addon is for Linux; skipped on ${process.platform}`);
   process.exit(0);
 }
 const candidates = [
@@ -26,7 +28,7 @@ const candidates = [
   join(process.execPath, '..', '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
 ].filter((p) => p && existsSync(p));
 if (candidates.length === 0) {
-  console.warn('rpi-gpio-connector: WARNING: node-gyp not found: the GPIO character-device addon was not built (gpio.driver cdev unavailable)');
+  console.warn('rpi-gpio-connector: WARNING: node-gyp not found: the GPIO addon was not built (gpio.driver cdev, and edge inputs on gpio.driver libgpiod, unavailable)');
   process.exit(0);
 }
 // Node's own headers where the system has them (Debian, NodeSource): no download.
@@ -37,8 +39,8 @@ if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node'
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) {
   console.warn(
-    'rpi-gpio-connector: WARNING: the GPIO character-device addon did not build (it needs a C compiler: sudo apt install build-essential); ' +
-      'gpio.driver cdev is unavailable until `npm rebuild rpi-gpio-connector` or `npm install` succeeds',
+    'rpi-gpio-connector: WARNING: the GPIO addon did not build (it needs a C compiler: sudo apt install build-essential); ' +
+      'gpio.driver cdev (and edge inputs on gpio.driver libgpiod) is unavailable until `npm rebuild rpi-gpio-connector` or `npm install` succeeds',
   );
 }
 process.exit(0);

@@ -61,7 +61,7 @@ if chroot "$root" sh -c "cd $app && node -e \"require('node-libgpiod')\"" 2>/dev
 else
   say "node-libgpiod did not build in trixie (libgpiod 2), as expected: npm dropped the optional addon"
 fi
-chroot "$root" sh -c "cd $app && node -e \"const a=require('./build/Release/gpio_cdev.node'); if (typeof a.request !== 'function') process.exit(1)\"" ||
+chroot "$root" sh -c "cd $app && node -e \"const a=require('./build/Release/gpio_native.node'); if (typeof a.request !== 'function') process.exit(1)\"" ||
   { say "FAILED: the uAPI v2 addon did not build in trixie"; exit 1; }
 for m in proc sys dev; do umount "$root/$m"; done
 trap - EXIT

@@ -3,6 +3,7 @@ import * as E from 'fp-ts/Either';
 import { openSimDriver } from '../../src/adapters/gpio/sim';
 import type { Subscription } from 'rxjs';
 import type { DriverError, KernelEdge, SimulatedGpio } from '../../src/adapters/gpio/driver';
+import { notAnOutput, notRequested } from '../../src/adapters/gpio/errors';
 import type { EdgeMode, Level, PinSpec } from '../../src/core/model';
 import { cleanupAll, Order, track } from '../support/cleanup';
 import { DriverHost } from '../support/driver-host';
@@ -208,12 +209,13 @@ describe.each(harnesses)('GPIO driver contract: %s', (_name, make) => {
     expect(right(await g.read(8))).toBe(0);
   });
 
-  it('refuses, as a value, to write an input or to touch a pin it did not request', async () => {
+  it('refuses, as a value, to write an input or to touch a pin it did not request, in the same words whatever the driver', async () => {
     const g = make();
-    right(await g.open([input(5), output(8, 0)]));
-    expect(E.isLeft(await g.write(5, 1))).toBe(true);
-    expect(E.isLeft(await g.read(4))).toBe(true);
-    expect(E.isLeft(await g.write(4, 1))).toBe(true);
+    right(await g.open([input(5), edgeInput(6, 'both'), output(8, 0)]));
+    expect(await g.write(5, 1)).toEqual(E.left(notAnOutput(5)));
+    expect(await g.write(6, 1)).toEqual(E.left(notAnOutput(6)));
+    expect(await g.read(4)).toEqual(E.left(notRequested(4)));
+    expect(await g.write(4, 1)).toEqual(E.left(notRequested(4)));
     expect(right(await g.read(8))).toBe(0);
   });
 

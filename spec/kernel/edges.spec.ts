@@ -1,8 +1,8 @@
 import * as E from 'fp-ts/Either';
 import { release } from 'node:os';
-import { firstValueFrom, take, toArray } from 'rxjs';
-import { loadCdevAddon } from '../../src/adapters/gpio/cdev/addon';
-import { watchEdges } from '../../src/adapters/gpio/cdev/edges';
+import { firstValueFrom, from, take, toArray } from 'rxjs';
+import { loadNativeAddon } from '../../src/adapters/gpio/native/addon';
+import { openCdevDriver } from '../../src/adapters/gpio/cdev/driver';
 import { openLibgpiodDriver } from '../../src/adapters/gpio/libgpiod/driver';
 import type { KernelEdge as PortEdge } from '../../src/core/driver';
 import type { PinSpec } from '../../src/core/model';
@@ -11,17 +11,17 @@ import { cleanupAll, Order, track } from '../support/cleanup';
 import { DriverHost, resumeProcess, suspendProcess } from '../support/driver-host';
 import { gpioSimUnavailable, hardwareDrivers, KernelGpioSim } from '../support/gpio-sim';
 
-// The kernel's edge events through our uAPI v2 addon, on gpio-sim (every
-// change of a line's pull raises a real edge interrupt): every edge, in
-// order, with CLOCK_MONOTONIC timestamps, and a queue that a burst overflows
-// in a way a consumer can see. Under `npm run test:hardware`.
+// The kernel's edge events through both drivers' reader thread (our addon),
+// on gpio-sim (every change of a line's pull raises a real edge interrupt):
+// every edge, in order, with CLOCK_MONOTONIC timestamps, and a queue that a
+// burst overflows in a way a consumer can see. Under `npm run test:hardware`.
 const why = gpioSimUnavailable();
 if (why !== undefined) throw new Error(`the kernel suite cannot run here: ${why}`);
 jest.setTimeout(120_000);
 afterEach(cleanupAll);
 
 const addon = (() => {
-  const loaded = loadCdevAddon();
+  const loaded = loadNativeAddon();
   if (E.isLeft(loaded)) throw new Error(loaded.left);
   return loaded.right;
 })();
@@ -32,17 +32,19 @@ const newChip = (): KernelGpioSim => {
   return chip;
 };
 
-describe(`edge events from the kernel through the uAPI v2 addon (Linux ${release()})`, () => {
-  it('delivers every edge of two lines in order, with timestamps and sequence numbers, and releases the lines when unsubscribed', async () => {
+const edge = (pin: number, activeLow = false): PinSpec => ({ pin, direction: 'input', bias: 'pull-down', activeLow, edge: 'both' });
+
+describe(`edge events from the kernel through the cdev driver (uAPI v2, its reader thread, Linux ${release()})`, () => {
+  it('delivers every edge of two lines in order, with timestamps and sequence numbers, and releases the lines on close', async () => {
     const chip = newChip();
-    const lines = [
-      { pin: 3, bias: 'pull-down' as const, activeLow: false },
-      { pin: 4, bias: 'pull-down' as const, activeLow: true },
-    ];
-    const edges$ = watchEdges(lines, { addon, chipPath: `/dev/${chip.chipName}`, bufferSize: 256 });
-    const got = firstValueFrom(edges$.pipe(take(40), toArray()));
+    const opened = openCdevDriver([edge(3), edge(4, true)], chip.label);
+    if (E.isLeft(opened)) throw new Error(opened.left);
+    const driver = opened.right;
+    track(driver, Order.Client, async () => driver.close());
+    expect(addon.lineInfo(`/dev/${chip.chipName}`, 3).consumer).toBe('rpi-gpio-connector');
+    const got = firstValueFrom(driver.edges().pipe(take(40), toArray()));
     const before = process.hrtime.bigint();
-    // The request is made on subscription (above); now press and release, 10 times each line.
+    // Subscribed (above): now press and release, 10 times each line.
     for (let i = 0; i < 10; i++) {
       chip.drive(3, 1);
       chip.drive(4, 1);
@@ -60,36 +62,43 @@ describe(`edge events from the kernel through the uAPI v2 addon (Linux ${release
       expect(t > before && t < after).toBe(true);
       if (i > 0) expect(t >= (events[i - 1] as KernelEdge).timestampNs).toBe(true);
     }
-    // take(40) unsubscribed: the lines are free again.
+    // take(40) unsubscribed, which stopped the reader thread; close releases the lines.
+    driver.close();
     expect(addon.lineInfo(`/dev/${chip.chipName}`, 3).consumer).toBe('');
+    expect(addon.lineInfo(`/dev/${chip.chipName}`, 4).consumer).toBe('');
   });
 
-  it('a burst larger than the kernel queue: the newest events arrive, and the gap says how many were dropped', async () => {
+  it('a burst larger than the kernel queue while the whole driver is stopped (SIGSTOP): the newest 1024 events arrive, and the gap in their sequence numbers says how many were dropped', async () => {
     const chip = newChip();
-    const received: EdgeOutput[] = [];
-    const sub = edgesToLevels(watchEdges([{ pin: 7, bias: 'pull-down', activeLow: false }], { addon, chipPath: `/dev/${chip.chipName}`, bufferSize: 16 }), {
-      initial: new Map([[7, 0]]),
-    }).subscribe((o) => received.push(o));
-    track(sub, Order.Client, async () => sub.unsubscribe());
-    // 200 edges while the event loop is busy here: the kernel queues 16 and drops the rest.
-    for (let i = 0; i < 100; i++) {
-      chip.drive(7, 1);
-      chip.drive(7, 0);
+    const host = DriverHost.start({});
+    const opened = await host.call<E.Either<string, unknown>>('open', { kind: 'cdev', pins: [edge(7)], chip: chip.label }, 30_000);
+    expect(opened).toMatchObject({ _tag: 'Right' });
+    await host.call('subscribeEdges');
+    // 1300 changes from low (R F ... F) while no thread of the driver runs: the request's queue (1024, the kernel's largest) drops the oldest.
+    const changes = 1300;
+    await suspendProcess(host.pid);
+    try {
+      for (let i = 0; i < changes; i++) chip.drive(7, i % 2 === 0 ? 1 : 0);
+    } finally {
+      resumeProcess(host.pid);
     }
-    // Until the queue is drained: edges have arrived and no more came for a second.
+    type Item = { pin: number; rising: boolean; timestampNs: string; seqno: number };
+    const received: Item[] = [];
     for (let quiet = 0, seen = -1; quiet < 10; seen = received.length) {
+      received.push(...E.getOrElseW(() => [] as Item[])(await host.call<E.Either<unknown, Item[]>>('takeEdges')));
       await new Promise((r) => setTimeout(r, 100));
-      quiet = received.length === seen && received.length > 1 ? quiet + 1 : 0;
+      quiet = received.length === seen && received.length > 0 ? quiet + 1 : 0;
     }
-    const gaps = received.filter((o) => o._tag === 'Gap');
-    const levels = received.filter((o) => o._tag === 'Level');
+    expect(received).toHaveLength(1024);
+    expect(received.map((e) => e.seqno)).toEqual(Array.from({ length: 1024 }, (_, i) => changes - 1024 + 1 + i));
+    // The stream unit downstream tells the loss from those numbers alone.
+    const edges = received.map((e): KernelEdge => ({ pin: e.pin, rising: e.rising, timestampNs: BigInt(e.timestampNs), seqno: e.seqno }));
+    const out = await firstValueFrom(edgesToLevels(from(edges), { initial: new Map([[7, 0]]) }).pipe(toArray()));
+    const gaps = out.filter((o): o is Extract<EdgeOutput, { _tag: 'Gap' }> => o._tag === 'Gap');
     expect(gaps).toHaveLength(1);
-    const kept = levels.length - 1; // the first is the initial level
-    expect(kept).toBeGreaterThan(0);
-    expect(kept).toBeLessThan(200);
-    expect(gaps[0]).toMatchObject({ _tag: 'Gap', missed: 200 - kept });
+    expect(gaps[0]).toMatchObject({ missed: changes - 1024 });
     // What is kept ends where the line is: low.
-    expect(levels[levels.length - 1]).toMatchObject({ pin: 7, level: 0 });
+    expect(out.filter((o) => o._tag === 'Level').at(-1)).toMatchObject({ pin: 7, level: 0 });
   });
 });
 
@@ -99,7 +108,6 @@ describe(`edge events from the kernel through the uAPI v2 addon (Linux ${release
 const libgpiodLoads = hardwareDrivers().includes('libgpiod');
 if (!libgpiodLoads) console.log('spec/kernel/edges: node-libgpiod does not load here (libgpiod 2?): the libgpiod driver edge tests are not run');
 (libgpiodLoads ? describe : describe.skip)(`edge events from the kernel through the libgpiod driver (uAPI v1, Linux ${release()})`, () => {
-  const edge = (pin: number, activeLow = false): PinSpec => ({ pin, direction: 'input', bias: 'pull-down', activeLow, edge: 'both' });
   const open = (chip: KernelGpioSim, pins: PinSpec[]) => {
     const opened = openLibgpiodDriver(pins, chip.label);
     if (E.isLeft(opened)) throw new Error(opened.left);

@@ -16,7 +16,7 @@ jest.setTimeout(30_000);
 afterEach(disposeAll);
 
 const C = 'gpiochip0';
-const ADDON = path.resolve(__dirname, '../../build/Release/gpio_cdev.node');
+const ADDON = path.resolve(__dirname, '../../build/Release/gpio_native.node');
 
 interface Ev {
   rising: boolean;
@@ -38,18 +38,18 @@ beforeAll(() => {
 });
 
 describe('edge events of the stand-in', () => {
-  it('gives each line its own event fd, readable on the event loop once another process raises an edge, stamped inside the drive', async () => {
+  it('gives each line its own event fd, read by the reader thread once another process raises an edge, which wakes the event loop; stamped inside the drive', async () => {
     const s = await standin([PI]);
     const drive = s.driveCommand(C, 5, 1);
     const got = await child<{ fds: number[]; before: Ev[]; woke: number; events: Ev[]; drive: string; after: Ev[] }>(s, `${LG}
       const h = a.lgRequestEdges('gpiochip0', [5, 6], [0, 0], 'rpi-gpio-connector');
       const fds = a.lgFds(h);
       const before = evs(a.lgReadEvents(h, 0));
-      let woke = -1;
-      const w = a.watch(fds[0], () => {
-        woke = fds[0];
-        const events = evs(a.lgReadEvents(h, 0));
-        a.unwatch(w);
+      let woke = 0;
+      const r = a.readerStart(fds, [5, 6], 1, () => {
+        woke += 1;
+        const events = evs(a.readerTake(r));
+        a.readerStop(r);
         out({ fds, before, woke, events, drive: driven, after: evs(a.lgReadEvents(h, 0)) });
         a.lgRelease(h);
       });
@@ -61,7 +61,7 @@ describe('edge events of the stand-in', () => {
     expect(got.fds).toHaveLength(2);
     expect(got.fds[0]).not.toBe(got.fds[1]);
     expect(got.before).toEqual([]);
-    expect(got.woke).toBe(got.fds[0]);
+    expect(got.woke).toBe(1);
     expect(got.events).toEqual([{ rising: true, offset: 5, ns: expect.any(String) }]);
     expect(got.after).toEqual([]);
     // The child's callback may run before the tool's output arrives; the state says what it did.
@@ -140,12 +140,21 @@ describe('edge events of the stand-in', () => {
   it('releases the lines requested before one that fails, with the errno of the failure and its offset', async () => {
     const s = await standin([PI]);
     s.hold(C, 6, 'pigpiod');
-    const got = await child<{ code: string; offset: number }>(s, `${LG}
-      try { a.lgRequestEdges('gpiochip0', [5, 6], [0, 0], 'rpi-gpio-connector'); out({}); }
-      catch (e) { out({ code: e.code, offset: e.offset }); }
+    const got = await child<Array<{ code: string; offset: number; syscall: string }>>(s, `${LG}
+      const tried = [];
+      for (const edges of ['both', 'rising', 'falling']) {
+        try { a.lgRequestEdges('gpiochip0', [5, 6], [0, 0], 'rpi-gpio-connector', edges); tried.push({}); }
+        catch (e) { tried.push({ code: e.code, offset: e.offset, syscall: e.syscall }); }
+      }
+      out(tried);
     `);
-    expect(got).toEqual({ code: 'EBUSY', offset: 6 });
-    expect(s.line(C, 5)).toMatchObject({ requested: false, requests: 1, releases: 1 });
+    // Each failure names the libgpiod call that failed: the one for the edges asked.
+    expect(got).toEqual([
+      { code: 'EBUSY', offset: 6, syscall: 'gpiod_line_request_both_edges_events_flags' },
+      { code: 'EBUSY', offset: 6, syscall: 'gpiod_line_request_rising_edge_events_flags' },
+      { code: 'EBUSY', offset: 6, syscall: 'gpiod_line_request_falling_edge_events_flags' },
+    ]);
+    expect(s.line(C, 5)).toMatchObject({ requested: false, requests: 3, releases: 3 });
   });
 
   it('through node-libgpiod: a line requested for events reads its own level and refuses writes (EINVAL, as a lineevent fd)', async () => {

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/Either';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCdevAddon } from '../../src/adapters/gpio/cdev/addon';
+import { loadNativeAddon } from '../../src/adapters/gpio/native/addon';
 import { loadAddon } from '../../src/adapters/gpio/libgpiod/addon';
 
 /** Where the kernel's gpio-sim module shows its configfs tree. */
@@ -170,7 +170,7 @@ export const gpiomonArgs = (chip: string, offset: number): string[] =>
 export const hardwareDrivers = (): Array<'libgpiod' | 'cdev'> => {
   const drivers: Array<'libgpiod' | 'cdev'> = [];
   if (E.isRight(loadAddon())) drivers.push('libgpiod');
-  if (E.isRight(loadCdevAddon())) drivers.push('cdev');
+  if (E.isRight(loadNativeAddon())) drivers.push('cdev');
   if (drivers.length === 0) throw new Error('neither node-libgpiod nor the uAPI v2 addon loads: run npm install');
   return drivers;
 };

@@ -1,6 +1,9 @@
 import * as E from 'fp-ts/Either';
-import { addonError } from './libgpiod/addon';
+import { thrown } from './errors';
 import { permissionDenied } from './messages';
+
+/** What gpioinfo shows as the holder of every line a driver requests. */
+export const CONSUMER = 'rpi-gpio-connector';
 
 /** The 40-pin header chip's labels: Pi 3, Pi 4, Pi 5. Found by label, never by number alone. */
 export const HEADER_LABELS: ReadonlyArray<string> = ['pinctrl-bcm2835', 'pinctrl-bcm2711', 'pinctrl-rp1'];
@@ -45,7 +48,7 @@ export const chooseChip = <C extends ChipHandle>(source: ChipSource<C>, wanted: 
   try {
     names = source.getChipNames();
   } catch (e) {
-    const err = addonError(e);
+    const err = thrown(e);
     return E.left(err.code === 'EACCES' ? permissionDenied('the GPIO chips (/dev/gpiochip*)') : `cannot list the GPIO chips: ${err.message}`);
   }
   if (names.length === 0) {
@@ -61,7 +64,7 @@ export const chooseChip = <C extends ChipHandle>(source: ChipSource<C>, wanted: 
       const chip = source.open(name);
       present.push({ name, chip, label: chip.label });
     } catch (e) {
-      const err = addonError(e);
+      const err = thrown(e);
       if (err.code === 'EACCES') return E.left(permissionDenied(`/dev/${name}`));
       return E.left(`cannot open GPIO chip ${name}: ${err.message}`);
     }

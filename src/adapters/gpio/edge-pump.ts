@@ -1,5 +1,6 @@
 import { Observable, type Subscriber } from 'rxjs';
 import type { KernelEdge } from '../../core/driver';
+import { ALREADY_WATCHED, RELEASED } from './errors';
 
 export interface PumpOptions {
   /** Read again after this many edges are handed on, without waiting for the whole batch. */
@@ -104,8 +105,8 @@ export const singleWatch = (deps: {
   const edges = (): Observable<KernelEdge> =>
     new Observable<KernelEdge>((subscriber) => {
       if (deps.none) return subscriber.complete();
-      if (deps.closed()) return subscriber.error(new Error('the GPIO chip is released'));
-      if (current !== undefined) return subscriber.error(new Error('the edge events are already watched'));
+      if (deps.closed()) return subscriber.error(new Error(RELEASED));
+      if (current !== undefined) return subscriber.error(new Error(ALREADY_WATCHED));
       let stop: () => void;
       try {
         stop = deps.start(subscriber);

@@ -1,3 +1,5 @@
+import { reason, thrown } from './errors';
+
 /**
  * Start-up failures of the character device, worded for the person at the
  * Pi: what is wrong, on which chip and pin, and how to fix it.
@@ -17,3 +19,44 @@ export const biasUnsupported = (pin: number, chip: string): string =>
 
 export const requestFailed = (pin: number, chip: string, reason: string): string =>
   `GPIO ${pin} on ${chip}: cannot request the line: ${reason}`;
+
+/** Who holds a busy line, as line info tells (the first of the lines tried that is held). */
+export interface Holder {
+  readonly pin: number;
+  readonly consumer: string | undefined;
+}
+
+export interface Refusal {
+  readonly chip: string;
+  /** The chip's device file, for a permission problem. */
+  readonly path: string;
+  /** The pins of the request that failed, in order. */
+  readonly pins: ReadonlyArray<number>;
+  /** Looked up only for EBUSY. */
+  readonly holder: () => Holder | undefined;
+  /** The request asked for a pull-up or pull-down bias: an old kernel's EINVAL may mean it has none. */
+  readonly bias: boolean;
+}
+
+/**
+ * Why the kernel refused a request, in the user's terms, the same for every
+ * driver: busy (and who holds it), no permission, no bias support, or the
+ * errno itself. `e` is what the library threw.
+ */
+export const requestRefused = (e: unknown, r: Refusal): string => {
+  const first = r.pins[0] ?? 0;
+  switch (thrown(e).code) {
+    case 'EBUSY': {
+      const held = r.holder();
+      return lineBusy(held?.pin ?? first, r.chip, held?.consumer || undefined);
+    }
+    case 'EACCES':
+    case 'EPERM':
+      return permissionDenied(r.path);
+    case 'EINVAL':
+      if (r.bias) return biasUnsupported(first, r.chip);
+      return requestFailed(first, r.chip, reason(e));
+    default:
+      return requestFailed(first, r.chip, reason(e));
+  }
+};

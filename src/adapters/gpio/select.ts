@@ -3,9 +3,10 @@ import { readdirSync } from 'node:fs';
 import type { GpioConfig, PinSpec } from '../../core/model';
 import type { Logger } from '../log/logger';
 import type { GpioDriver } from './driver';
-import { type Addon, addonError, loadAddon } from './libgpiod/addon';
+import { type Addon, loadAddon } from './libgpiod/addon';
+import { thrown } from './errors';
 import { openLibgpiodDriver, type LibgpiodDriver } from './libgpiod/driver';
-import { loadCdevAddon } from './cdev/addon';
+import { loadNativeAddon } from './native/addon';
 import { openCdevDriver, type CdevDriver } from './cdev/driver';
 import { openSimDriver } from './sim';
 
@@ -34,7 +35,7 @@ const hardwarePresent = (addon: E.Either<string, Addon>): boolean => {
   try {
     return addon.right.getChipNames().length > 0;
   } catch (e) {
-    return addonError(e).code === 'EACCES' || gpioChipsPresent();
+    return thrown(e).code === 'EACCES' || gpioChipsPresent();
   }
 };
 
@@ -57,7 +58,7 @@ export const openDriver = (pins: ReadonlyArray<PinSpec>, gpio: GpioConfig, log: 
     return openSimDriver(pins);
   }
   if (gpio.driver === 'auto' && E.isLeft(addon)) {
-    const cdev = loadCdevAddon();
+    const cdev = loadNativeAddon();
     if (E.isRight(cdev)) {
       log.info('node-libgpiod is not available (libgpiod 2 or no libgpiod-dev): using the character-device addon (uAPI v2)');
       return chosen(openCdevDriver(pins, gpio.chip, () => cdev));

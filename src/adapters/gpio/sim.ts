@@ -3,6 +3,7 @@ import { EMPTY, Subject } from 'rxjs';
 import { type InputSpec, type Level, type PinSpec, watchesEdges } from '../../core/model';
 import type { DriverError, KernelEdge, SimulatedGpio } from './driver';
 import type { Either } from '../../core/either';
+import { notAnOutput, notRequested } from './errors';
 
 /**
  * A simulated chip held in memory: a new user can try the whole flow without a
@@ -40,8 +41,9 @@ export const openSimDriver = (
   const line = (pin: number, direction?: PinSpec['direction']): E.Either<DriverError, PinSpec> => {
     const p = spec.get(pin);
     if (closed) return E.left({ pin, message: 'the simulated chip is closed' });
-    if (p === undefined) return E.left({ pin, message: `GPIO ${pin} is not requested` });
-    if (direction !== undefined && p.direction !== direction) return E.left({ pin, message: `GPIO ${pin} is not an ${direction}` });
+    if (p === undefined) return E.left(notRequested(pin));
+    if (direction === 'output' && p.direction !== 'output') return E.left(notAnOutput(pin));
+    if (direction === 'input' && p.direction !== 'input') return E.left({ pin, message: `GPIO ${pin} is not an input` });
     return E.right(p);
   };
   const logical = (p: PinSpec): Level => toPhysical(physical.get(p.pin) ?? 0, p.activeLow);

@@ -1,12 +1,12 @@
 import * as E from 'fp-ts/Either';
 import { readdirSync } from 'node:fs';
 import { type InputSpec, type Level, type OutputSpec, type PinSpec, watchesEdges } from '../../../core/model';
-import { chooseChip, type ChipHandle } from '../chip';
+import { chooseChip, type ChipHandle, CONSUMER } from '../chip';
 import type { DriverError, GpioDriver, KernelEdge } from '../driver';
-import { CONSUMER, addonError } from '../libgpiod/addon';
+import * as errors from '../errors';
 import * as messages from '../messages';
 import { edgePump, singleWatch } from '../edge-pump';
-import { type CdevAddon, type CdevAttr, loadCdevAddon, type ReaderHandle, type ReaderRecord, V2Flag } from './addon';
+import { type LineAttr, loadNativeAddon, type NativeAddon, type ReaderHandle, type ReaderRecord, V2Flag } from '../native/addon';
 import type { Either } from '../../../core/either';
 
 export interface CdevDriver extends GpioDriver {
@@ -54,12 +54,12 @@ export const listChips = (dev = '/dev'): string[] =>
 export const requestConfig = (
   flags: ReadonlyArray<number>,
   initial: ReadonlyArray<Level | undefined>,
-): Either<string, { flags: number; attrs: CdevAttr[] }> => {
+): Either<string, { flags: number; attrs: LineAttr[] }> => {
   const groups = new Map<number, number[]>();
   flags.forEach((f, i) => groups.set(f, [...(groups.get(f) ?? []), i]));
   const bySize = [...groups.entries()].sort((a, b) => b[1].length - a[1].length);
   const [first, ...rest] = bySize;
-  const attrs: CdevAttr[] = rest.map(([f, indices]) => ({ indices, flags: f }));
+  const attrs: LineAttr[] = rest.map(([f, indices]) => ({ indices, flags: f }));
   const outputs = initial.flatMap((v, i) => (v === undefined ? [] : [i]));
   if (outputs.length > 0) attrs.push({ indices: outputs, values: outputs.filter((i) => initial[i] === 1) });
   if (attrs.length > MAX_ATTRS) return E.left(`these pins need ${attrs.length} line attributes (settings beyond the first, and the outputs' first levels); one request of the GPIO character device carries at most ${MAX_ATTRS}`);
@@ -80,7 +80,7 @@ export const requestConfig = (
 export const openCdevDriver = (
   pins: ReadonlyArray<PinSpec>,
   chipWanted: string,
-  load: () => Either<string, CdevAddon> = loadCdevAddon,
+  load: () => Either<string, NativeAddon> = loadNativeAddon,
   dev = '/dev',
 ): Either<string, CdevDriver> => {
   const loaded = load();
@@ -112,13 +112,14 @@ export const openCdevDriver = (
   const lines: PinSpec[] = [...inputs, ...edgeInputs, ...outputs];
   const offsets = lines.map((p) => p.pin);
 
-  /** Why a request failed, in the user's terms: busy (and who holds it), no permission, no bias support. */
-  const requestError = (tried: ReadonlyArray<PinSpec>, e: unknown): string => {
-    const err = addonError(e);
-    const first = tried[0]?.pin ?? 0;
-    switch (err.code) {
-      case 'EBUSY': {
-        const held = tried
+  /** Why a request failed, in the user's terms (see messages.requestRefused). */
+  const requestError = (tried: ReadonlyArray<PinSpec>, e: unknown): string =>
+    messages.requestRefused(e, {
+      chip: chip.name,
+      path: chip.path,
+      pins: tried.map((p) => p.pin),
+      holder: () =>
+        tried
           .map((p) => {
             try {
               const info = addon.lineInfo(chip.path, p.pin);
@@ -127,16 +128,10 @@ export const openCdevDriver = (
               return { pin: p.pin, used: false, consumer: '' };
             }
           })
-          .find((l) => l.used);
-        return messages.lineBusy(held?.pin ?? first, chip.name, held?.consumer || undefined);
-      }
-      case 'EACCES':
-      case 'EPERM':
-        return messages.permissionDenied(chip.path);
-      default:
-        return messages.requestFailed(first, chip.name, err.message);
-    }
-  };
+          .find((l) => l.used),
+      // uAPI v2 came with Linux 5.10, after bias (5.5): its EINVAL is something else.
+      bias: false,
+    });
 
   // Outputs that keep their level: read it without taking the line.
   const kept = outputs.filter((p) => p.initial === 'keep');
@@ -170,11 +165,8 @@ export const openCdevDriver = (
 
   const index = new Map(lines.map((p, i) => [p.pin, i]));
   let closed = false;
-  const failure = (pin: number | undefined, e: unknown): DriverError => ({ ...(pin === undefined ? {} : { pin }), message: addonError(e).message });
-  const notOpen = (pin: number): E.Either<DriverError, never> =>
-    E.left({ pin, message: closed ? 'the GPIO chip is released' : `GPIO ${pin} is not requested` });
+  const notOpen = (pin: number): E.Either<DriverError, never> => E.left(closed ? errors.released(pin) : errors.notRequested(pin));
 
-  // The edge lines' events come on the request's own file descriptor, read by the addon's reader thread.
   // The edge lines' events come on the request's own file descriptor, read by the addon's reader thread.
   const toEdge = (e: ReaderRecord): KernelEdge => ({ pin: e.offset, rising: e.rising, timestampNs: e.timestampNs, seqno: e.seqno });
   const watch = singleWatch({
@@ -208,26 +200,26 @@ export const openCdevDriver = (
     edgeInputs: edgeInputs.map((p) => p.pin),
     edges,
     readInputs: () => {
-      if (closed) return E.left({ message: 'the GPIO chip is released' });
+      if (closed) return E.left(errors.released());
       if (inputs.length === 0) return E.right([]);
       // The inputs are the request's first lines: one ioctl reads them all.
-      return E.tryCatch(() => addon.getValues(fd, inputs.length).map(level), (e) => failure(undefined, e));
+      return E.tryCatch(() => addon.getValues(fd, inputs.length).map(level), (e) => errors.failed(undefined, e));
     },
     read: (pin) => {
       const i = index.get(pin);
       if (i === undefined || closed) return notOpen(pin);
-      return E.tryCatch(() => level(addon.getValues(fd, i + 1)[i]), (e) => failure(pin, e));
+      return E.tryCatch(() => level(addon.getValues(fd, i + 1)[i]), (e) => errors.failed(pin, e));
     },
     write: (pin, value) => {
       const i = index.get(pin);
       if (i === undefined || closed) return notOpen(pin);
-      if (lines[i]?.direction !== 'output') return E.left({ pin, message: `GPIO ${pin} is an input` });
+      if (lines[i]?.direction !== 'output') return E.left(errors.notAnOutput(pin));
       return E.tryCatch(
         () => {
           addon.setValues(fd, [i], [value]);
           return level(addon.getValues(fd, i + 1)[i]);
         },
-        (e) => failure(pin, e),
+        (e) => errors.failed(pin, e),
       );
     },
     close: () => {

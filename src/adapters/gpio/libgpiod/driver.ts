@@ -1,11 +1,12 @@
 import * as E from 'fp-ts/Either';
 import { type InputSpec, type Level, type OutputSpec, type PinSpec, watchesEdges } from '../../../core/model';
 import type { DriverError, GpioDriver } from '../driver';
-import { type Addon, type AddonBulk, type AddonChip, type AddonLine, addonError, CONSUMER, Flag, loadAddon, RequestType } from './addon';
-import { type CdevAddon, loadCdevAddon } from '../cdev/addon';
+import { type Addon, type AddonBulk, type AddonChip, type AddonLine, Flag, loadAddon, RequestType } from './addon';
+import { loadNativeAddon, type NativeAddon } from '../native/addon';
 import { type EdgeLines, loadEdgeAddon, requestEdgeLines } from './edges';
 import { singleWatch } from '../edge-pump';
-import { chooseChip } from '../chip';
+import { chooseChip, CONSUMER } from '../chip';
+import * as errors from '../errors';
 import * as messages from '../messages';
 import type { Either } from '../../../core/either';
 
@@ -24,31 +25,17 @@ const outputFlags = (p: OutputSpec): number => (p.activeLow ? Flag.ACTIVE_LOW : 
 
 const level = (v: number): Level => (v ? 1 : 0);
 
-const failure = (pin: number | undefined, e: unknown): DriverError => {
-  const err = addonError(e);
-  return { ...(pin === undefined ? {} : { pin }), message: err.code && !err.message.startsWith(err.code) ? `${err.code}: ${err.message}` : err.message };
-};
-
-/** Why a request failed, in the user's terms: busy (and who holds it), no permission, no bias support. */
-const requestError = (addon: Addon, chip: AddonChip, pins: ReadonlyArray<number>, flags: number, e: unknown): string => {
-  const err = addonError(e);
-  const first = pins[0] ?? 0;
-  switch (err.code) {
-    case 'EBUSY': {
-      // Line info names the holder; a Line object for a line we do not hold releases nothing when collected.
-      const held = pins.map((pin) => ({ pin, consumer: new addon.Line(chip, pin).consumer })).find((l) => l.consumer);
-      return messages.lineBusy(held?.pin ?? first, chip.name, held?.consumer);
-    }
-    case 'EACCES':
-    case 'EPERM':
-      return messages.permissionDenied(`/dev/${chip.name}`);
-    case 'EINVAL':
-      if (flags & (Flag.BIAS_PULL_UP | Flag.BIAS_PULL_DOWN | Flag.BIAS_DISABLE)) return messages.biasUnsupported(first, chip.name);
-      return messages.requestFailed(first, chip.name, err.message);
-    default:
-      return messages.requestFailed(first, chip.name, err.message);
-  }
-};
+/** Why a request failed, in the user's terms (see messages.requestRefused). */
+const requestError = (addon: Addon, chip: AddonChip, pins: ReadonlyArray<number>, flags: number, e: unknown): string =>
+  messages.requestRefused(e, {
+    chip: chip.name,
+    path: `/dev/${chip.name}`,
+    pins,
+    // Line info names the holder; a Line object for a line we do not hold releases nothing when collected.
+    holder: () => pins.map((pin) => ({ pin, consumer: new addon.Line(chip, pin).consumer })).find((l) => l.consumer),
+    // libgpiod 1.x sets bias through uAPI v1, which a kernel before 5.5 refuses with EINVAL.
+    bias: (flags & (Flag.BIAS_PULL_UP | Flag.BIAS_PULL_DOWN | Flag.BIAS_DISABLE)) !== 0,
+  });
 
 /**
  * The character-device driver through node-libgpiod (libgpiod 1.x, kernel
@@ -69,7 +56,7 @@ export const openLibgpiodDriver = (
   pins: ReadonlyArray<PinSpec>,
   chipWanted: string,
   load: () => Either<string, Addon> = loadAddon,
-  loadOurs: () => Either<string, CdevAddon> = loadCdevAddon,
+  loadOurs: () => Either<string, NativeAddon> = loadNativeAddon,
 ): Either<string, LibgpiodDriver> => {
   const addon = load();
   if (E.isLeft(addon)) return addon;
@@ -158,17 +145,16 @@ export const openLibgpiodDriver = (
   });
   let closed = false;
   const readInputs = (): E.Either<DriverError, ReadonlyArray<Level>> => {
-    if (closed) return E.left({ message: 'the GPIO chip is released' });
+    if (closed) return E.left(errors.released());
     try {
       const values = bulks.map((g) => g.bulk.values);
       return E.right(place.map((p) => level((values[p.bulk] as number[])[p.index] ?? 0)));
     } catch (e) {
-      return E.left(failure(undefined, e));
+      return E.left(errors.failed(undefined, e));
     }
   };
 
-  const notOpen = (pin: number): E.Either<DriverError, never> =>
-    E.left({ pin, message: closed ? 'the GPIO chip is released' : `GPIO ${pin} is not requested` });
+  const notOpen = (pin: number): E.Either<DriverError, never> => E.left(closed ? errors.released(pin) : errors.notRequested(pin));
 
   // One subscriber at a time; what it watches stops before the lines are released.
   const watch = singleWatch({
@@ -196,23 +182,26 @@ export const openLibgpiodDriver = (
     read: (pin) => {
       const line = outputs.get(pin);
       if (line !== undefined && !closed) {
-        return E.tryCatch(() => level(line.getValue()), (e) => failure(pin, e));
+        return E.tryCatch(() => level(line.getValue()), (e) => errors.failed(pin, e));
       }
       const lines = edgeLines;
-      if (lines !== undefined && lines.pins.includes(pin) && !closed) return E.tryCatch(() => lines.read(pin), (e) => failure(pin, e));
+      if (lines !== undefined && lines.pins.includes(pin) && !closed) return E.tryCatch(() => lines.read(pin), (e) => errors.failed(pin, e));
       const at = place.find((p) => p.pin === pin);
       if (at === undefined || closed) return notOpen(pin);
-      return E.tryCatch(() => level((bulks[at.bulk] as { bulk: AddonBulk }).bulk.values[at.index] ?? 0), (e) => failure(pin, e));
+      return E.tryCatch(() => level((bulks[at.bulk] as { bulk: AddonBulk }).bulk.values[at.index] ?? 0), (e) => errors.failed(pin, e));
     },
     write: (pin, value) => {
       const line = outputs.get(pin);
-      if (line === undefined || closed) return notOpen(pin);
+      if (line === undefined || closed) {
+        const isInput = place.some((p) => p.pin === pin) || (edgeLines?.pins.includes(pin) ?? false);
+        return isInput && !closed ? E.left(errors.notAnOutput(pin)) : notOpen(pin);
+      }
       return E.tryCatch(
         () => {
           line.setValue(value);
           return level(line.getValue());
         },
-        (e) => failure(pin, e),
+        (e) => errors.failed(pin, e),
       );
     },
     edges,

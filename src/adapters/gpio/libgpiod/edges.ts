@@ -1,8 +1,8 @@
 import * as E from 'fp-ts/Either';
 import type { KernelEdge } from '../../../core/driver';
 import type { Level } from '../../../core/model';
-import { type CdevAddon, type LgEvent, type LgHandle, loadCdevAddon, type ReaderHandle, type ReaderRecord } from '../cdev/addon';
-import { CONSUMER } from './addon';
+import { CONSUMER } from '../chip';
+import { type LgEvent, type LgHandle, loadNativeAddon, type NativeAddon, type ReaderHandle, type ReaderRecord } from '../native/addon';
 import { edgePump } from '../edge-pump';
 import type { Either } from '../../../core/either';
 
@@ -48,7 +48,7 @@ const byTime = (a: Event, b: Event): number => (a.timestampNs < b.timestampNs ? 
 const toEdge = (e: Event): KernelEdge => ({ pin: e.offset, rising: e.rising, timestampNs: e.timestampNs });
 
 /** Our addon with its libgpiod 1.x event functions, or why not and how to fix it. */
-export const loadEdgeAddon = (pins: ReadonlyArray<number>, load: () => Either<string, CdevAddon> = loadCdevAddon): Either<string, CdevAddon> => {
+export const loadEdgeAddon = (pins: ReadonlyArray<number>, load: () => Either<string, NativeAddon> = loadNativeAddon): Either<string, NativeAddon> => {
   const fix = `, or set edge: none for GPIO ${pins.join(', ')}`;
   const loaded = load();
   if (E.isLeft(loaded)) return E.left(`edge events through libgpiod are read by our addon, and ${loaded.left}${fix}`);
@@ -63,7 +63,7 @@ export const loadEdgeAddon = (pins: ReadonlyArray<number>, load: () => Either<st
  * needs every change) under our consumer name. Throws the addon's error
  * (`code`, `offset`) when a line cannot be requested, having released the others.
  */
-export const requestEdgeLines = (addon: CdevAddon, chipName: string, lines: ReadonlyArray<EdgeRequest>): EdgeLines => {
+export const requestEdgeLines = (addon: NativeAddon, chipName: string, lines: ReadonlyArray<EdgeRequest>): EdgeLines => {
   const pins = lines.map((l) => l.pin);
   const handle: LgHandle = addon.lgRequestEdges(chipName, pins, lines.map((l) => l.flags), CONSUMER, 'both');
   const fds = addon.lgFds(handle);

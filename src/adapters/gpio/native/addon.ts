@@ -3,17 +3,19 @@ import { join } from 'node:path';
 import type { Either } from '../../../core/either';
 
 /**
- * Our addon over the kernel's GPIO character device, uAPI v2 (native/,
- * built by npm install). Typed here; loaded lazily, so the service installs
- * and runs without it where it could not be built.
+ * Our GPIO addon (native/, built by npm install), shared by both drivers:
+ * the kernel's uAPI v2 for the cdev driver, libgpiod 1.x's edge events for
+ * the libgpiod driver, and the reader thread that reads either kind of event
+ * fd. Typed here; loaded lazily, so the service installs and runs without it
+ * where it could not be built.
  */
-export interface CdevChipInfo {
+export interface ChipInfo {
   readonly name: string;
   readonly label: string;
   readonly lines: number;
 }
 
-export interface CdevLineInfo {
+export interface LineInfo {
   readonly name: string;
   /** Empty when the line is free. */
   readonly consumer: string;
@@ -22,12 +24,12 @@ export interface CdevLineInfo {
 }
 
 /** One attribute of a request: for the lines at `indices` (into the request's offsets). */
-export type CdevAttr =
+export type LineAttr =
   | { readonly indices: ReadonlyArray<number>; readonly flags: number }
   | { readonly indices: ReadonlyArray<number>; readonly values: ReadonlyArray<number> }
   | { readonly indices: ReadonlyArray<number>; readonly debounceUs: number };
 
-export interface CdevEvent {
+export interface LineEvent {
   readonly timestampNs: bigint;
   readonly rising: boolean;
   readonly offset: number;
@@ -64,15 +66,15 @@ export type ReaderHandle = { readonly __readerHandle: unique symbol };
 /** Lines requested for edge events through libgpiod 1.x, on a chip object of the addon's own. */
 export type LgHandle = { readonly __lgHandle: unique symbol };
 
-export interface CdevAddon {
-  chipInfo(path: string): CdevChipInfo;
-  lineInfo(path: string, offset: number): CdevLineInfo;
-  request(path: string, offsets: ReadonlyArray<number>, consumer: string, flags: number, attrs: ReadonlyArray<CdevAttr>, eventBufferSize: number): number;
+export interface NativeAddon {
+  /** uAPI v2 (native/uapi_v2.c): the chip and line info, a request of lines, their values and queued events. */
+  chipInfo(path: string): ChipInfo;
+  lineInfo(path: string, offset: number): LineInfo;
+  request(path: string, offsets: ReadonlyArray<number>, consumer: string, flags: number, attrs: ReadonlyArray<LineAttr>, eventBufferSize: number): number;
   getValues(fd: number, count: number): number[];
   setValues(fd: number, indices: ReadonlyArray<number>, values: ReadonlyArray<number>): void;
-  readEvents(fd: number): CdevEvent[];
-  watch(fd: number, onReadable: (status: number) => void): unknown;
-  unwatch(handle: unknown): void;
+  /** Every event queued on a request's fd, without blocking. */
+  readEvents(fd: number): LineEvent[];
   close(fd: number): void;
   /**
    * libgpiod 1.x (uAPI v1) edge events, through the libgpiod.so.2 that
@@ -117,14 +119,14 @@ export const V2Flag = {
   BIAS_DISABLED: 1 << 10,
 } as const;
 
-/** Where npm install's node-gyp puts the addon, from dist/adapters/gpio/cdev/ or src/adapters/gpio/cdev/. */
-export const ADDON_PATH = join(__dirname, '..', '..', '..', '..', 'build', 'Release', 'gpio_cdev.node');
+/** Where npm install's node-gyp puts the addon, from dist/adapters/gpio/native/ or src/adapters/gpio/native/. */
+export const ADDON_PATH = join(__dirname, '..', '..', '..', '..', 'build', 'Release', 'gpio_native.node');
 
 /** Loads the addon, or says why not and how to fix it. */
-export const loadCdevAddon = (): Either<string, CdevAddon> =>
+export const loadNativeAddon = (): Either<string, NativeAddon> =>
   E.tryCatch(
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    () => require(ADDON_PATH) as CdevAddon,
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the native addon, loaded only when a driver opens
+    () => require(ADDON_PATH) as NativeAddon,
     (e) =>
-      `the GPIO character-device addon is not built (${String((e as Error).message ?? e).split('\n')[0]}): install a C compiler (apt-get install build-essential) and run npm install again`,
+      `the GPIO addon is not built (${String((e as Error).message ?? e).split('\n')[0]}): install a C compiler (apt-get install build-essential) and run npm install again`,
   );
