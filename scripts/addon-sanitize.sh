@@ -42,7 +42,7 @@ SOURCES=$(node -p "JSON.parse(require('fs').readFileSync('binding.gyp', 'utf8'))
 [ -f dist/main.js ] || npm run build >/dev/null
 
 OUT=.tmp/sanitize
-TRIES=${SANITIZE_TSAN_TRIES:-5}
+TRIES=${SANITIZE_TSAN_TRIES:-12}
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
