@@ -152,11 +152,11 @@ cat >"$DROPIN.new" <<EOF
 [Service]
 WorkingDirectory=$dir
 ExecStart=
-ExecStart=$node $dir/dist/main.js --config $CONF
+ExecStart=$node --lite-mode --no-expose-wasm $dir/dist/main.js --config $CONF
 EOF
 chmod 0644 "$DROPIN.new"
 mv "$DROPIN.new" "$DROPIN"
-say "unit: /etc/systemd/system/$UNIT.service, with $DROPIN (ExecStart=$node $dir/dist/main.js --config $CONF)"
+say "unit: /etc/systemd/system/$UNIT.service, with $DROPIN (ExecStart=$node --lite-mode --no-expose-wasm $dir/dist/main.js --config $CONF)"
 
 # 5. systemd.
 if [ ! -d /run/systemd/system ]; then

@@ -14,7 +14,7 @@ const directives = new Map(
 
 describe('deploy/rpi-gpio-connector.service', () => {
   it('runs the built service with a config file, as an unprivileged user in the gpio group', () => {
-    expect(directives.get('ExecStart')).toBe('/usr/bin/node /opt/rpi-gpio-connector/dist/main.js --config /etc/rpi-gpio-connector/config.yaml');
+    expect(directives.get('ExecStart')).toBe('/usr/bin/node --lite-mode --no-expose-wasm /opt/rpi-gpio-connector/dist/main.js --config /etc/rpi-gpio-connector/config.yaml');
     expect(directives.get('User')).not.toBe('root');
     expect(directives.get('SupplementaryGroups')).toBe('gpio');
   });
@@ -116,10 +116,10 @@ describe('README "Installing on Raspberry Pi OS" and deploy/install.sh', () => {
   });
 
   it("overrides the unit's ExecStart with the node found, in a drop-in, as the script does", () => {
-    const execStart = 'ExecStart=\\nExecStart=%s /opt/rpi-gpio-connector/dist/main.js --config /etc/rpi-gpio-connector/config.yaml';
+    const execStart = 'ExecStart=\\nExecStart=%s --lite-mode --no-expose-wasm /opt/rpi-gpio-connector/dist/main.js --config /etc/rpi-gpio-connector/config.yaml';
     expect(manual).toContain(execStart);
     expect(manual).toContain('/etc/systemd/system/rpi-gpio-connector.service.d/node.conf');
-    expect(script).toMatch(/ExecStart=\nExecStart=\$node \$dir\/dist\/main\.js --config \$CONF/);
+    expect(script).toMatch(/ExecStart=\nExecStart=\$node --lite-mode --no-expose-wasm \$dir\/dist\/main\.js --config \$CONF/);
     expect(script).toContain('DROPIN=/etc/systemd/system/$UNIT.service.d/node.conf');
   });
 

@@ -150,7 +150,7 @@ describe(`deploy/install.sh and ${UNIT}.service under a real systemd (PID 1, Lin
     const r = run('sh', ['-ec', ['sudo() { "$@"; }', ...steps].join('\n')]);
     console.log(r.out);
     expect(r.status).toBe(0);
-    expect(readFileSync(`/etc/systemd/system/${UNIT}.service.d/node.conf`, 'utf8')).toContain(`ExecStart=${NODE_LINK} ${OPT}/dist/main.js`);
+    expect(readFileSync(`/etc/systemd/system/${UNIT}.service.d/node.conf`, 'utf8')).toContain(`ExecStart=${NODE_LINK} --lite-mode --no-expose-wasm ${OPT}/dist/main.js`);
     expect(mode(`${ETC}/config.yaml`)).toEqual({ mode: '640', owner: `root:${USER}` });
     expect(mode('/dev/' + chip.chipName)).toEqual({ mode: '660', owner: 'root:gpio' });
     const ready = await readyNumber(1);
@@ -201,7 +201,7 @@ describe(`deploy/install.sh and ${UNIT}.service under a real systemd (PID 1, Lin
     const r = install('--config', configFor(drivers[0]!), '--no-start');
     console.log(r.out);
     expect(r.status).toBe(0);
-    expect(show('ExecStart')).toContain(`path=${NODE_LINK} ; argv[]=${NODE_LINK} ${OPT}/dist/main.js --config ${ETC}/config.yaml ;`);
+    expect(show('ExecStart')).toContain(`path=${NODE_LINK} ; argv[]=${NODE_LINK} --lite-mode --no-expose-wasm ${OPT}/dist/main.js --config ${ETC}/config.yaml ;`);
     expect(show('DropInPaths')).toBe(`/etc/systemd/system/${UNIT}.service.d/node.conf`);
     expect(sh('systemctl', 'is-enabled', UNIT)).toBe('enabled');
     expect(show('ActiveState')).toBe('inactive');
