@@ -12,7 +12,7 @@ import { httpGet } from '../spec/support/http';
 import { freePort } from '../spec/support/ports';
 import { parsePrometheusText, sampleOf } from '../spec/support/prometheus-text';
 import { type Baseline, describeBaseline } from './lib/baseline';
-import { type Bench, type Context, interleave } from './lib/bench';
+import { alternatePasses, type Bench, type Context, interleave } from './lib/bench';
 import { type Broker, startMosquitto } from './lib/mosquitto';
 import { cpuNs, LIB, ROOT, rssKb, sleep, spawnNode, startService, type Child } from './lib/procs';
 import { fmt, type Section, type Target } from './lib/report';
@@ -239,21 +239,8 @@ const pipelineCost = (n: number, passes: number): PipelineCost => {
     if (answered !== n) throw new Error(`pipeline cost: ${answered} answers to ${n} requests`);
     return ns;
   };
-  pass(false); // the JIT warms on both
-  pass(true);
-  const off: number[] = [];
-  const on: number[] = [];
-  for (let i = 0; i < passes; i++) {
-    // Alternating which goes first, so a drift of the machine hits both alike.
-    if (i % 2 === 0) {
-      off.push(pass(false));
-      on.push(pass(true));
-    } else {
-      on.push(pass(true));
-      off.push(pass(false));
-    }
-  }
-  return { off: summarize(off), on: summarize(on), added: summarize(on.map((x, i) => x - (off[i] as number))) };
+  const { off, on, added } = alternatePasses(pass, passes);
+  return { off: summarize(off), on: summarize(on), added: summarize(added) };
 };
 
 export const requestPath: Bench = {

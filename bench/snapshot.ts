@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
-import type { Bench, Context } from './lib/bench';
+import { alternatePasses, type Bench, type Context } from './lib/bench';
 import { ROOT } from './lib/procs';
 import { fmt, type Row, type Section } from './lib/report';
 import { summarize } from './lib/stats';
@@ -56,20 +56,7 @@ const requestCost = (dist: Dist, n: number, passes: number) => {
     if (on && snapshots > Math.ceil(ns * n / 250e6) + 2) throw new Error(`snapshot bench: ${snapshots} snapshots in one pass`);
     return ns;
   };
-  pass(false);
-  pass(true);
-  const off: number[] = [];
-  const on: number[] = [];
-  for (let i = 0; i < passes; i++) {
-    if (i % 2 === 0) {
-      off.push(pass(false));
-      on.push(pass(true));
-    } else {
-      on.push(pass(true));
-      off.push(pass(false));
-    }
-  }
-  return { off, on, added: on.map((x, i) => x - (off[i] as number)) };
+  return alternatePasses(pass, passes);
 };
 
 /** ns per call of `f`, `n` calls a pass. */
