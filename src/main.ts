@@ -188,6 +188,7 @@ const main = async (): Promise<void> => {
           acceptRetainedRequests: config.mqtt.acceptRetainedRequests,
           refuseQueuedWrites: config.mqtt.queuedWrites === 'refuse',
           ...(snapshot ? { snapshot: { intervalMs: SNAPSHOT_INTERVAL_MS } } : {}),
+          ...(config.interlocks === undefined ? {} : { interlocks: config.interlocks, interlockClock: () => performance.now() }),
         },
       ).pipe(metrics === undefined ? identity : tap(metrics.output)),
       {

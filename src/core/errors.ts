@@ -19,6 +19,7 @@ export const ErrorKind = {
   driverFailure: 'GPIO driver failure',
   queuedWrite: 'Queued write refused',
   eventsLost: 'Edge events lost',
+  interlock: 'Interlock',
 } as const;
 
 const msg = (topic: string, error: string, long_description: string): ErrorMessage => ({
@@ -84,3 +85,6 @@ export const eventsLost = (topic: string, pin: number, missed: number | undefine
       ? `The kernel's edge event queue for GPIO ${pin} was full when read: edges may have been lost (uAPI v1, libgpiod 1.x, does not number them), so a count may be short. The level published next is the line's true level.`
       : `The kernel's edge event queue overflowed before GPIO ${pin}'s events were read: ${missed} edge${missed === 1 ? ' was' : 's were'} lost, so a count may be short. The level published next is the line's true level.`,
   );
+
+/** An interlock kept a command from switching its pin, or moved pins itself (core/interlock words the description). */
+export const interlock = (topic: string, description: string): ErrorMessage => msg(topic, ErrorKind.interlock, description);

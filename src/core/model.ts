@@ -57,6 +57,14 @@ export interface OutputSpec extends PinLabels {
 
 export type PinSpec = InputSpec | OutputSpec;
 
+/** Groups of outputs of which at most one is on at any instant (core/interlock), and the dead time between them. */
+export interface Interlocks {
+  /** Each group's pins, as configured: a pin is in one group at most, a group has two pins or more. */
+  readonly groups: ReadonlyArray<ReadonlyArray<number>>;
+  /** Milliseconds between one pin of a group going off and another of the group going on. */
+  readonly delayMs: number;
+}
+
 /** A client the embedded broker lets in. */
 export interface BrokerUser {
   readonly username: string;
@@ -143,6 +151,8 @@ export interface Config {
   readonly homeAssistant?: HomeAssistantConfig;
   /** Set when `metrics.port` is: metrics are off otherwise, and cost nothing. */
   readonly metrics?: MetricsConfig;
+  /** Set when the config has `interlocks`: outputs never on together. */
+  readonly interlocks?: Interlocks;
   /** Greengrass parameters accepted for compatibility that have no meaning here (`GpioMem-ResourceId`). */
   readonly ignored: ReadonlyArray<string>;
 }

@@ -1,7 +1,7 @@
 import { connect, EMPTY, filter, merge, type Observable, of, share, timer } from 'rxjs';
 import { type GpioDriver, isSimulated } from '../core/driver';
 import { inputSettings } from '../core/input-settings';
-import { inputsOf, type PinSpec } from '../core/model';
+import { inputsOf, type Interlocks, type PinSpec } from '../core/model';
 import type { Output } from '../core/outputs';
 import { pinTable, type Request } from '../core/requests';
 import { readAllTopic } from '../core/topics';
@@ -38,6 +38,10 @@ export interface ConnectorDeps {
    * such a request is no request of this thing.
    */
   readonly snapshot?: { readonly intervalMs: number; readonly now?: () => number };
+  /** Groups of outputs never on together, and their dead time (streams/interlock); absent: none. */
+  readonly interlocks?: Interlocks;
+  /** The interlock's clock, in ms; absent: the scheduler's (`Date.now`). The service gives `performance.now`. */
+  readonly interlockClock?: () => number;
 }
 
 /**
@@ -69,7 +73,13 @@ export const connector = (sources: ConnectorSources, deps: ConnectorDeps): Obser
         settings: inputSettings(inputsOf(deps.pins)),
         resync$,
       }),
-      answerRequests(request$, { table, driver, ...(sources.stop$ === undefined ? {} : { stop$: sources.stop$ }) }),
+      answerRequests(request$, {
+        table,
+        driver,
+        ...(sources.stop$ === undefined ? {} : { stop$: sources.stop$ }),
+        ...(deps.interlocks === undefined ? {} : { interlocks: deps.interlocks }),
+        ...(deps.interlockClock === undefined ? {} : { interlockClock: deps.interlockClock }),
+      }),
       publishLevels(resync$, all, { driver, thing }),
     );
   const snapshot = deps.snapshot;

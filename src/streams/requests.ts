@@ -18,8 +18,10 @@ import {
   rejected,
   VERB,
 } from '../core/requests';
+import type { Interlocks } from '../core/model';
 import { pulseTopic } from '../core/topics';
-import { perPin, thenStop } from './per-pin';
+import { interlocked } from './interlock';
+import { perPin, type Stop, thenStop } from './per-pin';
 import { pulsing } from './pulse';
 
 export interface RequestDeps {
@@ -27,6 +29,10 @@ export interface RequestDeps {
   readonly driver: GpioDriver;
   /** On its first emission every pulse in progress ends at once, with its off write (shutdown). */
   readonly stop$?: Observable<unknown>;
+  /** Outputs never on together (streams/interlock); absent: every output on its own. */
+  readonly interlocks?: Interlocks;
+  /** The interlock's clock (streams/interlock); absent: the scheduler's. */
+  readonly interlockClock?: () => number;
 }
 
 /** The commands answered at once, by one driver call: everything but the output commands. */
@@ -96,6 +102,23 @@ export const answerRequests = (request$: Observable<Request>, deps: RequestDeps)
     const { driver, table } = deps;
     const outputs = table.outputs;
     const answerNow = carryOut(driver);
+    // Every output command's way to its line: its pin's behaviour (a pulse's timer), then the write and its answer.
+    const run = (command$: Observable<OutputCommand | Stop>): Observable<Output> =>
+      command$.pipe(perPin(pulsing(durationOf)), map(writeOut(driver, table.thing)));
+    // The seam for behaviours across pins: the interlock gates each group's commands before they run.
+    const carry =
+      deps.interlocks === undefined
+        ? run
+        : interlocked({
+            interlocks: deps.interlocks,
+            thing: table.thing,
+            levelAt: (pin) => {
+              const read = driver.read(pin);
+              return E.isRight(read) ? read.right : undefined;
+            },
+            run,
+            ...(deps.interlockClock === undefined ? {} : { now: deps.interlockClock }),
+          });
     // Fed once, by the teardown below: the pins' behaviours end (off) before the pipeline goes.
     const unsubscribing$ = new Subject<void>();
     // `connect`: both branches see every decision of one subscription to the requests.
@@ -111,8 +134,7 @@ export const answerRequests = (request$: Observable<Request>, deps: RequestDeps)
             filter(outputCommand),
             map((d) => d.right),
             thenStop(merge(deps.stop$ ?? EMPTY, unsubscribing$), () => outputs),
-            perPin(pulsing(durationOf)),
-            map(writeOut(driver, table.thing)),
+            carry,
           ),
         ),
       ),

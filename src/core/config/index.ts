@@ -4,6 +4,7 @@ import { DEFAULT_POLL_PERIOD_MS } from './codecs';
 import { decodeProps } from './decode-props';
 import { checkMqtt, checkProtocolVersion, embeddedListener, mqttConfig } from './mqtt';
 import { checkMetrics, Metrics, metricsConfig } from './metrics';
+import { decodeInterlocks } from './interlocks';
 import { checkPins, NO_PINS } from './pin-checks';
 import { decodePinEntries, type Located } from './pin-entries';
 import { isRecord, own, problem, show, type Problems } from './problems';
@@ -56,12 +57,15 @@ export const decodeConfig = (raw: unknown, env: ConfigEnv): Either<Problems, Con
   const pinFieldFailed =
     (['InputGpios', 'OutputGpios'] as const).some((key) => given(record, key) && top.value[key] === undefined) || entries.problems.length > 0;
 
+  const interlocks = decodeInterlocks(own(record, 'interlocks'), top.value.interlockDelay, located);
+
   const problems = [
     ...top.problems,
     ...(E.isLeft(thingName) ? thingName.left : []),
     ...entries.problems,
     ...checkPins(located, lines),
     ...(located.length === 0 && !pinFieldFailed ? [NO_PINS] : []),
+    ...interlocks.problems,
     ...mqtt.problems,
     ...checkMqtt(mqtt.value),
     ...checkProtocolVersion(mqtt.value),
@@ -87,6 +91,7 @@ export const decodeConfig = (raw: unknown, env: ConfigEnv): Either<Problems, Con
     },
     ...(homeAssistant === undefined ? {} : { homeAssistant }),
     ...(metricsOn === undefined ? {} : { metrics: metricsOn }),
+    ...(interlocks.value === undefined ? {} : { interlocks: interlocks.value }),
     // Accepted so Greengrass parameters paste in; the caller says it is ignored.
     ignored: given(record, 'GpioMem-ResourceId') ? ['GpioMem-ResourceId'] : [],
   });

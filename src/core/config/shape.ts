@@ -24,6 +24,8 @@ export const TopLevel = t.partial(
     gpio: t.unknown,
     homeAssistant: t.unknown,
     metrics: t.unknown,
+    interlocks: t.unknown,
+    interlockDelay: integerIn(0, 60_000),
   },
   'a mapping',
 );
