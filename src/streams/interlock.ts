@@ -1,4 +1,4 @@
-import { asyncScheduler, concat, connect, defer, filter, from, map, merge, mergeMap, type Observable, of, type OperatorFunction, race, take, tap, timer } from 'rxjs';
+import { asyncScheduler, concat, connect, defaultIfEmpty, defer, filter, from, map, merge, mergeMap, type Observable, of, type OperatorFunction, takeUntil, tap, timer } from 'rxjs';
 import { blockedMessage, blockers, groupOfPin, groupState, type GroupState, type Interlocks, observe, planInterlock, startupMessage, startupOffs, supersededMessage, switchesOn } from '../core/interlock';
 import type { Level } from '../core/model';
 import type { Output } from '../core/outputs';
@@ -70,11 +70,15 @@ const interlockGroup = (command$: Observable<Item>, group: ReadonlyArray<number>
         return left > 0 ? timer(left).pipe(mergeMap(() => due$)) : of({ run: c });
       });
       if (plan.waitMs === 0) return concat(offs(plan.offs), due$);
-      const replaced$ = next$.pipe(
-        take(1),
-        map((): Gated => ({ answer: rejected(supersededMessage(c.topic, c.pin, group), c.reply) })),
+      // The group's next command replaces this one; the commands' end does not (it is no command).
+      const replaced: Gated = { answer: rejected(supersededMessage(c.topic, c.pin, group), c.reply) };
+      const waited$ = timer(plan.waitMs).pipe(
+        map(() => true),
+        takeUntil(next$),
+        defaultIfEmpty(false),
+        mergeMap((fired) => (fired ? due$ : of(replaced))),
       );
-      return concat(offs(plan.offs), race(timer(plan.waitMs).pipe(mergeMap(() => due$)), replaced$));
+      return concat(offs(plan.offs), waited$);
     };
 
     const gated$ = concat(startup$, command$.pipe(connect((c$) => c$.pipe(mergeMap((c) => gate(c, c$))))));
