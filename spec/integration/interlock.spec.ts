@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TestClient } from '../support/client';
 import { cleanupAll } from '../support/cleanup';
 import { interlockViolations, type LineSet } from '../support/interlock-trace';
 import { Mosquitto } from '../support/mosquitto';
 import { freePort } from '../support/ports';
-import { Service } from '../support/service';
+import { ROOT, Service } from '../support/service';
 
 // Interlocked outputs in the built service (node dist/main.js) on the
 // simulated chip, against its embedded broker (aedes) and a real Mosquitto:
@@ -99,6 +101,30 @@ describe.each(Object.keys(brokers) as Array<keyof typeof brokers>)('interlocks, 
     const sets = statesInOrder(client);
     expect(sets.length).toBeGreaterThan(50);
     expect(interlockViolations(sets, [GROUP], 0)).toEqual([]);
+  });
+});
+
+describe("the README's example (examples/interlocks.yaml), as it is but for its port", () => {
+  it('reverses the motor with the dead time, and keeps the valve to one port', async () => {
+    const port = await freePort();
+    const text = readFileSync(join(ROOT, 'examples', 'interlocks.yaml'), 'utf8').replace('port: 1883', `port: ${port}`);
+    const service = await Service.start(text);
+    await service.ready();
+    const client = await TestClient.connect(`mqtt://127.0.0.1:${port}`);
+    await client.subscribe(['gpio/pump/+/state', 'gpio/pump/error']);
+    await client.publish('gpio/pump/20/write', '1');
+    await client.until('gpio/pump/20/state', (m) => m.payload === '1');
+    await client.publish('gpio/pump/21/write', '1');
+    await client.until('gpio/pump/20/state', (m) => m.payload === '0');
+    await client.until('gpio/pump/21/state', (m) => m.payload === '1');
+    // 22 started open: a pulse on 23 closes it first, and 23 goes off again after its 300 ms.
+    await client.publish('gpio/pump/23/pulse', '300');
+    await client.until('gpio/pump/22/state', (m) => m.payload === '0');
+    await client.until('gpio/pump/23/state', (m) => m.payload === '1');
+    await client.until('gpio/pump/23/state', (m) => m.payload === '0');
+    const order = client.received.filter((m) => m.topic.endsWith('/state')).map((m) => `${m.topic.split('/')[2]}=${m.payload}`);
+    expect(order).toEqual(['20=1', '20=0', '21=1', '22=0', '23=1', '23=0']);
+    expect(client.received.filter((m) => m.topic === 'gpio/pump/error')).toEqual([]);
   });
 });
 
