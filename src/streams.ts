@@ -22,6 +22,8 @@ export { observed, isObservation, type LevelObservation, type EdgeGap, type Watc
 export { inputSettings, isEventOf, counts, type InputSettings } from './core/input-settings';
 export { pulseOutputs, pulsing } from './streams/pulse';
 export { perPin, thenStop, stopOf, type Behaviour, type Stop } from './streams/per-pin';
+export { interlocked, type InterlockDeps } from './streams/interlock';
+export { planInterlock, switchesOn, observe as observeInterlock, groupState as interlockGroupState, DEFAULT_INTERLOCK_DELAY_MS, type GroupState, type InterlockPlan } from './core/interlock';
 export { planPulse, pulseDuration, switchBack, PULSE_MIN_MS, PULSE_MAX_MS, type PulseCommand, type PulseWrite, type PulsePlan, type SwitchBack } from './core/pulse';
 export { publishLevels } from './streams/levels';
 export {
