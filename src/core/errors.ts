@@ -19,6 +19,7 @@ export const ErrorKind = {
   driverFailure: 'GPIO driver failure',
   queuedWrite: 'Queued write refused',
   eventsLost: 'Edge events lost',
+  failsafe: 'Failsafe level set',
 } as const;
 
 const msg = (topic: string, error: string, long_description: string): ErrorMessage => ({
@@ -83,4 +84,12 @@ export const eventsLost = (topic: string, pin: number, missed: number | undefine
     missed === undefined
       ? `The kernel's edge event queue for GPIO ${pin} was full when read: edges may have been lost (uAPI v1, libgpiod 1.x, does not number them), so a count may be short. The level published next is the line's true level.`
       : `The kernel's edge event queue overflowed before GPIO ${pin}'s events were read: ${missed} edge${missed === 1 ? ' was' : 's were'} lost, so a count may be short. The level published next is the line's true level.`,
+  );
+
+/** An output the failsafe moved while the broker was away (`time`: ISO 8601), said when it is back. */
+export const failsafeLevelSet = (topic: string, pin: number, level: 0 | 1, afterMs: number, time: string): ErrorMessage =>
+  msg(
+    topic,
+    ErrorKind.failsafe,
+    `The broker connection was lost for ${afterMs} ms (failsafeAfter), so GPIO ${pin} was set to its failsafe level ${level} at ${time}. It stays there until a write or a pulse sets it.`,
   );

@@ -15,6 +15,7 @@ export interface Located {
 }
 
 const INITIAL = { keep: 'keep', high: 1, low: 0 } as const;
+const FAILSAFE = { high: 1, low: 0 } as const;
 
 /**
  * The per-pin form's inputs follow the kernel's edge events unless told
@@ -51,10 +52,30 @@ export const decodePinEntries = (raw: unknown): { readonly problems: Problems; r
 const misplaced = (e: PinEntry, label: string): Problems => [
   ...(e.direction === 'output' ? INPUT_ONLY.filter((k) => e[k] !== undefined).map((k) => problem(keyPath(label, k), 'only for inputs')) : []),
   ...(e.direction === 'input' && e.initial !== undefined ? [problem(keyPath(label, 'initial'), 'only for outputs')] : []),
+  ...failsafeProblems(e, label),
   ...(e.direction !== undefined && e.deviceClass !== undefined && !fitsDirection(e.deviceClass, e.direction)
     ? [problem(keyPath(label, 'deviceClass'), e.direction === 'input' ? `"${e.deviceClass}" is a switch class; an input is a binary_sensor` : `an output is a switch: outlet or switch, got "${e.deviceClass}"`)]
     : []),
 ];
+
+/**
+ * A failsafe level needs its delay, written out: how long the broker may be
+ * away is the user's call, not a default's. A delay with no level to go to is
+ * a mistake too.
+ */
+const failsafeProblems = (e: PinEntry, label: string): Problems => {
+  if (e.direction === 'input') {
+    return (['failsafe', 'failsafeAfter'] as const).filter((k) => e[k] !== undefined).map((k) => problem(keyPath(label, k), 'only for outputs'));
+  }
+  const moves = e.failsafe === 'low' || e.failsafe === 'high';
+  if (moves && e.failsafeAfter === undefined) {
+    return [problem(keyPath(label, 'failsafeAfter'), `missing: failsafe: ${e.failsafe} needs failsafeAfter, the milliseconds the broker connection may be lost before the output moves`)];
+  }
+  if (!moves && e.failsafeAfter !== undefined) {
+    return [problem(keyPath(label, 'failsafeAfter'), `only with failsafe: low or high${e.failsafe === 'keep' ? ' (keep moves nothing)' : ''}`)];
+  }
+  return [];
+};
 
 const toSpec = (e: PinEntry): PinSpec | undefined => {
   if (e.pin === undefined || e.direction === undefined) return undefined;
@@ -73,5 +94,12 @@ const toSpec = (e: PinEntry): PinSpec | undefined => {
         ...(e.count === undefined ? {} : { count: e.count }),
         ...(e.events === true ? { events: true } : {}),
       }
-    : { pin: e.pin, direction: 'output', initial: INITIAL[e.initial ?? 'keep'], activeLow, ...labels };
+    : {
+        pin: e.pin,
+        direction: 'output',
+        initial: INITIAL[e.initial ?? 'keep'],
+        activeLow,
+        ...labels,
+        ...(e.failsafe === undefined || e.failsafe === 'keep' || e.failsafeAfter === undefined ? {} : { failsafe: { level: FAILSAFE[e.failsafe], afterMs: e.failsafeAfter } }),
+      };
 };
