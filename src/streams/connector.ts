@@ -47,6 +47,8 @@ export interface ConnectorDeps {
    * such a request is no request of this thing.
    */
   readonly snapshot?: { readonly intervalMs: number; readonly now?: () => number };
+  /** The wall clock of the failsafe reports' times (streams/failsafe); `Date.now` unless a test gives its own. */
+  readonly now?: () => number;
 }
 
 /**
@@ -71,7 +73,7 @@ export const connector = (sources: ConnectorSources, deps: ConnectorDeps): Obser
   const resync$ = (sources.resync$ ?? EMPTY).pipe(share());
   const watch = { driver, thing };
   const failsafes = failsafesOf(deps.pins);
-  const failsafe$ = sources.connected$ === undefined || failsafes.length === 0 ? EMPTY : failsafe(sources.connected$, { thing, outputs: failsafes });
+  const failsafe$ = sources.connected$ === undefined || failsafes.length === 0 ? EMPTY : failsafe(sources.connected$, { thing, outputs: failsafes, ...(deps.now === undefined ? {} : { now: deps.now }) });
   const outputs = (request$: Observable<Request>): Observable<Output> =>
     failsafe$.pipe(
       // `connect`: the failsafe's writes join the output path, its reports the outputs, from one subscription.
