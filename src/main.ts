@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import * as E from 'fp-ts/Either';
-import { EMPTY, filter, fromEvent, identity, map, merge, Subject, tap } from 'rxjs';
+import { EMPTY, filter, fromEvent, identity, map, merge, startWith, Subject, tap } from 'rxjs';
 import { loadServiceConfig } from './adapters/config-file';
 import { openDriver } from './adapters/gpio/select';
 import { createLogger } from './adapters/log/logger';
@@ -178,6 +178,8 @@ const main = async (): Promise<void> => {
           ),
           resync$: merge(fromEvent(client, 'connect'), discovery?.announced$ ?? EMPTY),
           stop$,
+          // Up now (the pipeline starts on a connect); each close, a failed reconnect's too, is "lost".
+          connected$: merge(fromEvent(client, 'connect').pipe(map(() => true)), fromEvent(client, 'close').pipe(map(() => false))).pipe(startWith(client.connected)),
         },
         {
           thingName: thing,

@@ -111,7 +111,43 @@ export class GpioTrace {
   stop(): void {
     writeFileSync(join(TRACEFS, 'events', 'gpio', 'enable'), '0');
   }
+
+  /**
+   * Starts like {@link start} with the trace buffer's clock set to `mono`
+   * (CLOCK_MONOTONIC, the clock of `process.hrtime.bigint()`), so each
+   * event's time can be set against a moment the test took itself. The
+   * previous clock is put back by `stop`.
+   */
+  static startMonotonic(): GpioTrace & { timedEvents(): TimedGpioTraceEvent[] } {
+    const clockFile = join(TRACEFS, 'trace_clock');
+    const previous = /\[(\S+)\]/.exec(readFileSync(clockFile, 'utf8'))?.[1];
+    writeFileSync(clockFile, 'mono');
+    const trace = GpioTrace.start();
+    return Object.assign(trace, {
+      timedEvents: (): TimedGpioTraceEvent[] => timedEvents(),
+      stop: (): void => {
+        GpioTrace.prototype.stop.call(trace);
+        if (previous !== undefined) writeFileSync(clockFile, previous);
+      },
+    });
+  }
 }
+
+/** A gpiolib trace event with its time on the trace clock (ns; CLOCK_MONOTONIC after `startMonotonic`). */
+export type TimedGpioTraceEvent = GpioTraceEvent & { readonly ns: bigint };
+
+/** The trace's events with their times (`<seconds>.<microseconds>:` before the event's name). */
+const timedEvents = (): TimedGpioTraceEvent[] => {
+  const out: TimedGpioTraceEvent[] = [];
+  for (const line of readFileSync(join(TRACEFS, 'trace'), 'utf8').split('\n')) {
+    const m = /\s(\d+)\.(\d{6}): gpio_(?:direction: (\d+) +(in|out) \(0\)|value: (\d+) (get|set) (\d))/.exec(line);
+    if (!m) continue;
+    const ns = BigInt(m[1] as string) * 1_000_000_000n + BigInt(m[2] as string) * 1_000n;
+    if (m[3] !== undefined) out.push({ gpio: Number(m[3]), what: m[4] as 'in' | 'out', ns });
+    else out.push({ gpio: Number(m[5]), what: m[6] as 'get' | 'set', value: m[7] === '1' ? 1 : 0, ns });
+  }
+  return out;
+};
 
 /** One line as gpioinfo (Debian's gpiod tools) shows it, in libgpiod 1.6's format or 2.x's. */
 export interface LineView {

@@ -103,6 +103,20 @@ export class Mosquitto {
     clearTimeout(killer);
   }
 
+  /**
+   * Kills mosquitto with `signal` (SIGKILL: it closes nothing itself, the
+   * kernel drops its sockets) and waits for it to exit; `restart()` starts it
+   * again. Resolves to the clocks read just before the signal was sent.
+   */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<{ wallMs: number; monotonicNs: bigint }> {
+    const child = this.child;
+    if (child === undefined) throw new Error('mosquitto is not running');
+    const at = { wallMs: Date.now(), monotonicNs: process.hrtime.bigint() };
+    child.kill(signal);
+    await this.exited;
+    return at;
+  }
+
   /** Stop, then start again on the same port; retries the bind for a few seconds. */
   async restart(): Promise<void> {
     await this.stop();

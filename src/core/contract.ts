@@ -4,6 +4,7 @@
  * 5 properties an answer echoes), or none when it is only logged. Pure: the
  * sink (adapters/mqtt/sink) publishes what this says and decides nothing.
  */
+import { failsafeMessage } from './failsafe';
 import type { Output } from './outputs';
 import { formatCount, formatEvent, formatLevel } from './payload';
 import type { Reply } from './requests';
@@ -58,7 +59,8 @@ const NOTHING: Delivery = { messages: [] };
  * | Event | `gpio/<thing>/<pin>/event` | `{"edge","level","time"[,"timestampNs"]}` | `qos` | no |
  * | Count | `gpio/<thing>/<pin>/count` | the count in decimal | `qos` | `retainState` |
  * | Snapshot | `gpio/<thing>/pins` | every pin at a glance (core/snapshot) | as State | always |
- * | Ignored, Simulated | none: logged only | | | |
+ * | FailsafeReport | `gpio/<thing>/error` | `{"topic","error","long_description"}` (core/failsafe) | `qos` | no |
+ * | Ignored, Simulated, FailsafeMoved | none: logged only | | | |
  *
  * An answer (a State or Rejected carrying its request's reply) also echoes the
  * request's MQTT 5 correlation data and user properties, unless it is
@@ -115,8 +117,11 @@ export const mqttContract = (options: ContractOptions): ((o: Output) => Delivery
       case 'Snapshot':
         // Always retained: it is the picture a late subscriber wants. The streams unit decided when.
         return answer(pins, formatSnapshot(o.pins, o.timeMs), true, o.reply);
+      case 'FailsafeReport':
+        return plain(errors, JSON.stringify(failsafeMessage(o)), false);
       case 'Ignored':
       case 'Simulated':
+      case 'FailsafeMoved':
         return NOTHING;
     }
   };

@@ -20,6 +20,7 @@ export const ErrorKind = {
   queuedWrite: 'Queued write refused',
   eventsLost: 'Edge events lost',
   interlock: 'Interlock',
+  failsafe: 'Failsafe level set',
 } as const;
 
 const msg = (topic: string, error: string, long_description: string): ErrorMessage => ({
@@ -88,3 +89,11 @@ export const eventsLost = (topic: string, pin: number, missed: number | undefine
 
 /** An interlock kept a command from switching its pin, or moved pins itself (core/interlock words the description). */
 export const interlock = (topic: string, description: string): ErrorMessage => msg(topic, ErrorKind.interlock, description);
+
+/** An output the failsafe moved while the broker was away (`time`: ISO 8601), said when it is back. */
+export const failsafeLevelSet = (topic: string, pin: number, level: 0 | 1, afterMs: number, time: string): ErrorMessage =>
+  msg(
+    topic,
+    ErrorKind.failsafe,
+    `The broker connection was lost for ${afterMs} ms (failsafeAfter), so GPIO ${pin} was set to its failsafe level ${level} at ${time}. It stays there until a write or a pulse sets it.`,
+  );

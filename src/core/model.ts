@@ -53,6 +53,12 @@ export interface OutputSpec extends PinLabels {
   readonly direction: 'output';
   readonly initial: InitialLevel;
   readonly activeLow: boolean;
+  /**
+   * The logical level the output goes to once the broker connection has been
+   * lost for `afterMs` (core/failsafe, streams/failsafe); absent: it keeps its
+   * level (`failsafe: keep`, the Greengrass connector's behaviour).
+   */
+  readonly failsafe?: { readonly level: Level; readonly afterMs: number };
 }
 
 export type PinSpec = InputSpec | OutputSpec;

@@ -1,5 +1,6 @@
 import type { Ignored, Rejected, Reply } from './requests';
 import type { Level, PinSpec } from './model';
+import type { FailsafeMoved, FailsafeReport } from './failsafe';
 
 /** A pin's level, for its state topic. */
 export interface State {
@@ -62,9 +63,10 @@ export interface Snapshot {
 /**
  * Everything the pipeline emits. States go to `gpio/<thing>/<pin>/state`,
  * events to `.../event`, counts to `.../count`, rejections to
- * `gpio/<thing>/error`, snapshots to `gpio/<thing>/pins`, the rest only to the log.
+ * `gpio/<thing>/error`, snapshots to `gpio/<thing>/pins`, failsafe reports
+ * to `gpio/<thing>/error` too, the rest only to the log.
  */
-export type Output = State | Rejected | Ignored | Simulated | Event | Count | Snapshot;
+export type Output = State | Rejected | Ignored | Simulated | Event | Count | Snapshot | FailsafeMoved | FailsafeReport;
 
 export const state = (pin: number, level: Level): State => ({ _tag: 'State', pin, level });
 

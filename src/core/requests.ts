@@ -40,6 +40,12 @@ export interface Request {
   readonly queued?: boolean;
 }
 
+/** Where a command came from when no requester asked for it: the failsafe (core/failsafe), after `afterMs` without the broker. */
+export interface FailsafeOrigin {
+  readonly _tag: 'Failsafe';
+  readonly afterMs: number;
+}
+
 /**
  * A request that passed validation: what the driver is asked to do, carrying
  * what its answer needs (the request's topic, for an error answer, and how the
@@ -49,7 +55,8 @@ export interface Request {
  */
 export type Command =
   | { readonly _tag: 'Read'; readonly topic: string; readonly pin: number; readonly reply?: Reply }
-  | { readonly _tag: 'Write'; readonly topic: string; readonly pin: number; readonly level: Level; readonly reply?: Reply }
+  /** `origin`: set on a write no requester asked for (the failsafe's, core/failsafe); absent on a request's. */
+  | { readonly _tag: 'Write'; readonly topic: string; readonly pin: number; readonly level: Level; readonly reply?: Reply; readonly origin?: FailsafeOrigin }
   /** Switch the output on (its active level) now, and off after `durationMs`. */
   | { readonly _tag: 'Pulse'; readonly topic: string; readonly pin: number; readonly durationMs: number; readonly reply?: Reply }
   | { readonly _tag: 'Simulate'; readonly topic: string; readonly pin: number; readonly level: Level; readonly reply?: Reply };

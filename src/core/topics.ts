@@ -14,6 +14,8 @@ export const eventTopic = (thing: string, pin: number): string => `gpio/${thing}
 export const countTopic = (thing: string, pin: number): string => `gpio/${thing}/${pin}/count`;
 /** Where pulse requests for a pin arrive. */
 export const pulseTopic = (thing: string, pin: number): string => `gpio/${thing}/${pin}/pulse`;
+/** Where write requests for a pin arrive (and what a failsafe report names: a write there sets the pin again). */
+export const writeTopic = (thing: string, pin: number): string => `gpio/${thing}/${pin}/write`;
 /** Every pin's level at a glance: a retained JSON snapshot (core/snapshot). */
 export const pinsTopic = (thing: string): string => `gpio/${thing}/pins`;
 /** A read of all pins at once: no pin in the topic, answered on {@link pinsTopic}. */

@@ -3,7 +3,9 @@ import { type GpioDriver, isSimulated } from '../core/driver';
 import { inputSettings } from '../core/input-settings';
 import { inputsOf, type Interlocks, type PinSpec } from '../core/model';
 import type { Output } from '../core/outputs';
-import { pinTable, type Request } from '../core/requests';
+import { type OutputCommand, pinTable, type Request } from '../core/requests';
+import { failsafesOf, type FailsafeReport } from '../core/failsafe';
+import { failsafe } from './failsafe';
 import { readAllTopic } from '../core/topics';
 import { publishLevels } from './levels';
 import { answerRequests } from './requests';
@@ -19,6 +21,13 @@ export interface ConnectorSources {
   readonly resync$?: Observable<unknown>;
   /** Shutdown: its first emission ends every pulse in progress with its off write (unsubscribing does too, unanswered). */
   readonly stop$?: Observable<unknown>;
+  /**
+   * The broker connection: `true` up, `false` lost (repeats are ignored). An
+   * output with a failsafe level goes to it once this has been `false` for its
+   * `afterMs`, and is reported on the next `true` (streams/failsafe). Absent:
+   * no failsafe moves anything.
+   */
+  readonly connected$?: Observable<boolean>;
 }
 
 export interface ConnectorDeps {
@@ -42,6 +51,8 @@ export interface ConnectorDeps {
   readonly interlocks?: Interlocks;
   /** The interlock's clock, in ms; absent: the scheduler's (`Date.now`). The service gives `performance.now`. */
   readonly interlockClock?: () => number;
+  /** The wall clock of the failsafe reports' times (streams/failsafe); `Date.now` unless a test gives its own. */
+  readonly now?: () => number;
 }
 
 /**
@@ -65,22 +76,32 @@ export const connector = (sources: ConnectorSources, deps: ConnectorDeps): Obser
   // One listener on the source (a client's `connect` event) however many units follow it.
   const resync$ = (sources.resync$ ?? EMPTY).pipe(share());
   const watch = { driver, thing };
+  const failsafes = failsafesOf(deps.pins);
+  const failsafe$ = sources.connected$ === undefined || failsafes.length === 0 ? EMPTY : failsafe(sources.connected$, { thing, outputs: failsafes, ...(deps.now === undefined ? {} : { now: deps.now }) });
   const outputs = (request$: Observable<Request>): Observable<Output> =>
-    merge(
-      publishLevels(of(null), table.outputs, { driver, thing }),
-      inputOutputs(merge(driver.inputs.length > 0 ? pollLevels(timer(0, deps.pollPeriodMs), watch) : EMPTY, edgeLevels(watch)), {
-        thing,
-        settings: inputSettings(inputsOf(deps.pins)),
-        resync$,
+    failsafe$.pipe(
+      // `connect`: the failsafe's writes join the output path, its reports the outputs, from one subscription.
+      connect((moves$) => {
+        const command$ = moves$.pipe(filter((m): m is OutputCommand => m._tag !== 'FailsafeReport'));
+        return merge(
+          publishLevels(of(null), table.outputs, { driver, thing }),
+          inputOutputs(merge(driver.inputs.length > 0 ? pollLevels(timer(0, deps.pollPeriodMs), watch) : EMPTY, edgeLevels(watch)), {
+            thing,
+            settings: inputSettings(inputsOf(deps.pins)),
+            resync$,
+          }),
+          answerRequests(request$, {
+            table,
+            driver,
+            command$,
+            ...(sources.stop$ === undefined ? {} : { stop$: sources.stop$ }),
+            ...(deps.interlocks === undefined ? {} : { interlocks: deps.interlocks }),
+            ...(deps.interlockClock === undefined ? {} : { interlockClock: deps.interlockClock }),
+          }),
+          publishLevels(resync$, all, { driver, thing }),
+          moves$.pipe(filter((m): m is FailsafeReport => m._tag === 'FailsafeReport')),
+        );
       }),
-      answerRequests(request$, {
-        table,
-        driver,
-        ...(sources.stop$ === undefined ? {} : { stop$: sources.stop$ }),
-        ...(deps.interlocks === undefined ? {} : { interlocks: deps.interlocks }),
-        ...(deps.interlockClock === undefined ? {} : { interlockClock: deps.interlockClock }),
-      }),
-      publishLevels(resync$, all, { driver, thing }),
     );
   const snapshot = deps.snapshot;
   if (snapshot === undefined) return outputs(sources.request$);

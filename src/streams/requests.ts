@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { connect, EMPTY, filter, map, merge, Observable, Subject } from 'rxjs';
+import { connect, EMPTY, filter, map, merge, mergeMap, Observable, Subject } from 'rxjs';
 import { type DriverError, type GpioDriver, isSimulated } from '../core/driver';
 import * as errors from '../core/errors';
 import { answeredState, type Output } from '../core/outputs';
@@ -9,6 +9,7 @@ import {
   type Command,
   type Decision,
   decide,
+  type FailsafeOrigin,
   type Ignored,
   isOutputCommand,
   type OutputCommand,
@@ -33,6 +34,12 @@ export interface RequestDeps {
   readonly interlocks?: Interlocks;
   /** The interlock's clock (streams/interlock); absent: the scheduler's. */
   readonly interlockClock?: () => number;
+  /**
+   * Output commands no requester sent (the failsafe's writes, streams/failsafe):
+   * they join the requested ones before the per-pin behaviours, so they cancel a
+   * pulse and meet every layer a requested write meets, and are not carried out after `stop$`.
+   */
+  readonly command$?: Observable<OutputCommand>;
 }
 
 /** The commands answered at once, by one driver call: everything but the output commands. */
@@ -77,10 +84,20 @@ const writeOut =
     }
     return E.isRight(written)
       ? answeredState(w.pin, written.right, w.reply)
-      : rejected(errors.driverFailure(w.topic, VERB[w._tag], w.pin, written.left.message), w.reply);
+      : rejected(errors.driverFailure(w.topic, w._tag === 'Write' && w.origin !== undefined ? 'Setting the failsafe level of' : VERB[w._tag], w.pin, written.left.message), w.reply);
   };
 
 const outputCommand = (d: Decision): d is E.Right<OutputCommand> => E.isRight(d) && isOutputCommand(d.right);
+
+const fromFailsafe = (w: OutputCommand | SwitchBack): w is OutputCommand & { readonly origin: FailsafeOrigin } => w._tag === 'Write' && w.origin !== undefined;
+
+/** A failsafe write is answered as a write with no requester, and noted for the log when it is carried out. */
+const writeFailsafe =
+  (write: (w: OutputCommand) => Output) =>
+  (w: OutputCommand & { readonly origin: FailsafeOrigin }): ReadonlyArray<Output> => {
+    const out = write(w);
+    return out._tag === 'State' ? [out, { _tag: 'FailsafeMoved', pin: w.pin, level: out.level, afterMs: w.origin.afterMs }] : [out];
+  };
 
 const durationOf = (c: OutputCommand): number | undefined => (c._tag === 'Pulse' ? c.durationMs : undefined);
 
@@ -102,9 +119,22 @@ export const answerRequests = (request$: Observable<Request>, deps: RequestDeps)
     const { driver, table } = deps;
     const outputs = table.outputs;
     const answerNow = carryOut(driver);
+    const write = writeOut(driver, table.thing);
     // Every output command's way to its line: its pin's behaviour (a pulse's timer), then the write and its answer.
     const run = (command$: Observable<OutputCommand | Stop>): Observable<Output> =>
-      command$.pipe(perPin(pulsing(durationOf)), map(writeOut(driver, table.thing)));
+      command$.pipe(
+        perPin(pulsing(durationOf)),
+        // Failsafe writes apart: a requested write stays one map on its way to its answer.
+        connect((w$) =>
+          merge(
+            w$.pipe(
+              filter((w) => !fromFailsafe(w)),
+              map(write),
+            ),
+            w$.pipe(filter(fromFailsafe), mergeMap(writeFailsafe(write))),
+          ),
+        ),
+      );
     // The seam for behaviours across pins: the interlock gates each group's commands before they run.
     const carry =
       deps.interlocks === undefined
@@ -130,9 +160,13 @@ export const answerRequests = (request$: Observable<Request>, deps: RequestDeps)
             filter((d): d is Either<Rejected | Ignored, Immediate> => !outputCommand(d)),
             map((d): Output => (E.isLeft(d) ? d.left : answerNow(d.right))),
           ),
-          decided$.pipe(
-            filter(outputCommand),
-            map((d) => d.right),
+          merge(
+            decided$.pipe(
+              filter(outputCommand),
+              map((d) => d.right),
+            ),
+            deps.command$ ?? EMPTY,
+          ).pipe(
             thenStop(merge(deps.stop$ ?? EMPTY, unsubscribing$), () => outputs),
             carry,
           ),

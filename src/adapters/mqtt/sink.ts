@@ -79,7 +79,21 @@ export const publishOutputs = (output$: Observable<Output>, deps: SinkDeps): Sin
   /** What the log gets of an output, besides the debug lines. */
   const logOf = (o: Output): void => {
     if (o._tag === 'Rejected') rejected$.next(o.error);
-    else if (o._tag === 'Ignored') {
+    else if (o._tag === 'FailsafeMoved') {
+      log.warn('failsafe: the broker connection has been lost for failsafeAfter; output set to its failsafe level, and kept there until a write', {
+        pin: o.pin,
+        pinLevel: o.level,
+        failsafeAfterMs: o.afterMs,
+      });
+    } else if (o._tag === 'FailsafeReport') {
+      log.warn('failsafe: broker back; the output stays at its failsafe level, reported on the error topic', {
+        topic: errorTopic(thing),
+        pin: o.pin,
+        pinLevel: o.level,
+        failsafeAfterMs: o.afterMs,
+        movedAt: new Date(o.timeMs).toISOString(),
+      });
+    } else if (o._tag === 'Ignored') {
       if (o.retained !== undefined) retained$.next(o);
       else log.warn(o.reason, { topic: o.topic });
     }

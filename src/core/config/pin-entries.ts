@@ -1,7 +1,7 @@
 import type { PinSpec } from '../model';
 import { decodeProps } from './decode-props';
 import { MAX_LIST_ITEMS } from './gpio-strings';
-import { indexPath, keyPath, problem, show, type Problems } from './problems';
+import { indexPath, isRecord, keyPath, own, problem, show, type Problems } from './problems';
 import { fitsDirection } from './home-assistant';
 import { PinEntry } from './shape';
 
@@ -15,6 +15,7 @@ export interface Located {
 }
 
 const INITIAL = { keep: 'keep', high: 1, low: 0 } as const;
+const FAILSAFE = { high: 1, low: 0 } as const;
 
 /**
  * The per-pin form's inputs follow the kernel's edge events unless told
@@ -40,7 +41,7 @@ export const decodePinEntries = (raw: unknown): { readonly problems: Problems; r
   raw.forEach((item: unknown, i) => {
     const label = indexPath('pins', i);
     const entry = decodeProps(PinEntry, item, label, ['pin', 'direction']);
-    problems.push(...entry.problems, ...misplaced(entry.value, label));
+    problems.push(...entry.problems, ...misplaced(entry.value, label), ...failsafeProblems(entry.value, item, label));
     const spec = toSpec(entry.value);
     if (spec !== undefined) pins.push({ path: keyPath(label, 'pin'), label, spec });
   });
@@ -55,6 +56,27 @@ const misplaced = (e: PinEntry, label: string): Problems => [
     ? [problem(keyPath(label, 'deviceClass'), e.direction === 'input' ? `"${e.deviceClass}" is a switch class; an input is a binary_sensor` : `an output is a switch: outlet or switch, got "${e.deviceClass}"`)]
     : []),
 ];
+
+/**
+ * A failsafe level needs its delay, written out: how long the broker may be
+ * away is the user's call, not a default's. A delay with no level to go to is
+ * a mistake too. `raw` tells a key that is missing from one that was
+ * written wrong (already reported, by its value).
+ */
+const failsafeProblems = (e: PinEntry, raw: unknown, label: string): Problems => {
+  if (e.direction === 'input') {
+    return (['failsafe', 'failsafeAfter'] as const).filter((k) => e[k] !== undefined).map((k) => problem(keyPath(label, k), 'only for outputs'));
+  }
+  const written = (key: string): boolean => isRecord(raw) && own(raw, key) !== undefined && own(raw, key) !== null;
+  const moves = e.failsafe === 'low' || e.failsafe === 'high';
+  if (moves && !written('failsafeAfter')) {
+    return [problem(keyPath(label, 'failsafeAfter'), `missing: failsafe: ${e.failsafe} needs failsafeAfter, the milliseconds the broker connection may be lost before the output moves`)];
+  }
+  if (!moves && e.failsafeAfter !== undefined && (e.failsafe !== undefined || !written('failsafe'))) {
+    return [problem(keyPath(label, 'failsafeAfter'), `only with failsafe: low or high${e.failsafe === 'keep' ? ' (keep moves nothing)' : ''}`)];
+  }
+  return [];
+};
 
 const toSpec = (e: PinEntry): PinSpec | undefined => {
   if (e.pin === undefined || e.direction === undefined) return undefined;
@@ -73,5 +95,12 @@ const toSpec = (e: PinEntry): PinSpec | undefined => {
         ...(e.count === undefined ? {} : { count: e.count }),
         ...(e.events === true ? { events: true } : {}),
       }
-    : { pin: e.pin, direction: 'output', initial: INITIAL[e.initial ?? 'keep'], activeLow, ...labels };
+    : {
+        pin: e.pin,
+        direction: 'output',
+        initial: INITIAL[e.initial ?? 'keep'],
+        activeLow,
+        ...labels,
+        ...(e.failsafe === undefined || e.failsafe === 'keep' || e.failsafeAfter === undefined ? {} : { failsafe: { level: FAILSAFE[e.failsafe], afterMs: e.failsafeAfter } }),
+      };
 };

@@ -3,6 +3,7 @@ import { brokerUrl, chip, integer, integerIn, mqttText, oneOf, pollPeriod, qos, 
 import { DEVICE_CLASSES, discoveryPrefix, entityName } from './home-assistant';
 import { alpn, protocolVersion } from './mqtt-extra';
 import { inputGpios, outputGpios } from './gpio-strings';
+import { FAILSAFE_AFTER_MAX_MS } from '../failsafe';
 
 /**
  * The shape of config.yaml, one io-ts codec per mapping. The keys listed here
@@ -44,6 +45,8 @@ export const PinEntry = t.partial(
     debounce: integerIn(0, 60_000),
     count: oneOf(['rising', 'both']),
     events: t.boolean,
+    failsafe: oneOf(['keep', 'low', 'high']),
+    failsafeAfter: integerIn(0, FAILSAFE_AFTER_MAX_MS),
   },
   'a mapping like {pin: 17, direction: input}',
 );
