@@ -59,19 +59,24 @@ const misplaced = (e: PinEntry, label: string): Problems => [
 const toSpec = (e: PinEntry): PinSpec | undefined => {
   if (e.pin === undefined || e.direction === undefined) return undefined;
   const activeLow = e.activeLow ?? false;
-  // Only keys the user wrote: a spec compares equal to one written without them.
-  const labels = { ...(e.name === undefined ? {} : { name: e.name }), ...(e.deviceClass === undefined ? {} : { deviceClass: e.deviceClass }) };
+  // Only keys the user wrote (labels, and where the line is): a spec compares equal to one written without them.
+  const written = {
+    ...(e.name === undefined ? {} : { name: e.name }),
+    ...(e.deviceClass === undefined ? {} : { deviceClass: e.deviceClass }),
+    ...(e.chip === undefined ? {} : { chip: e.chip }),
+    ...(e.line === undefined ? {} : { line: e.line }),
+  };
   return e.direction === 'input'
     ? {
         pin: e.pin,
         direction: 'input',
         bias: e.bias ?? 'as-is',
         activeLow,
-        ...labels,
+        ...written,
         edge: e.edge ?? DEFAULT_EDGE,
         ...(e.debounce === undefined || e.debounce === 0 ? {} : { debounceMs: e.debounce }),
         ...(e.count === undefined ? {} : { count: e.count }),
         ...(e.events === true ? { events: true } : {}),
       }
-    : { pin: e.pin, direction: 'output', initial: INITIAL[e.initial ?? 'keep'], activeLow, ...labels };
+    : { pin: e.pin, direction: 'output', initial: INITIAL[e.initial ?? 'keep'], activeLow, ...written };
 };

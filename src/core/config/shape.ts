@@ -42,6 +42,10 @@ export const PinEntry = t.partial(
     debounce: integerIn(0, 60_000),
     count: oneOf(['rising', 'both']),
     events: t.boolean,
+    /** The chip the line is on (a GPIO expander's label, say); absent: `gpio.chip`. */
+    chip,
+    /** The line's offset on its chip; absent: `pin`. `pin` stays the number in the topics. */
+    line: integerIn(0, 1023),
   },
   'a mapping like {pin: 17, direction: input}',
 );
