@@ -1,7 +1,7 @@
 import type { PinSpec } from '../model';
 import { decodeProps } from './decode-props';
 import { MAX_LIST_ITEMS } from './gpio-strings';
-import { indexPath, keyPath, problem, show, type Problems } from './problems';
+import { indexPath, isRecord, keyPath, own, problem, show, type Problems } from './problems';
 import { fitsDirection } from './home-assistant';
 import { PinEntry } from './shape';
 
@@ -42,7 +42,9 @@ export const decodePinEntries = (raw: unknown): { readonly problems: Problems; r
     const entry = decodeProps(PinEntry, item, label, ['pin', 'direction']);
     problems.push(...entry.problems, ...misplaced(entry.value, label));
     const spec = toSpec(entry.value);
-    if (spec !== undefined) pins.push({ path: keyPath(label, 'pin'), label, spec });
+    // Where the line is, unreadable: checking its pin against the default chip would only add false alarms.
+    const lost = (['chip', 'line'] as const).some((k) => given(item, k) && entry.value[k] === undefined);
+    if (spec !== undefined && !lost) pins.push({ path: keyPath(label, 'pin'), label, spec });
   });
   return { problems, pins };
 };
@@ -55,6 +57,12 @@ const misplaced = (e: PinEntry, label: string): Problems => [
     ? [problem(keyPath(label, 'deviceClass'), e.direction === 'input' ? `"${e.deviceClass}" is a switch class; an input is a binary_sensor` : `an output is a switch: outlet or switch, got "${e.deviceClass}"`)]
     : []),
 ];
+
+/** The key is there with a value (YAML `key:` alone gives null, which counts as absent). */
+const given = (item: unknown, key: string): boolean => {
+  const value = isRecord(item) ? own(item, key) : undefined;
+  return value !== undefined && value !== null;
+};
 
 const toSpec = (e: PinEntry): PinSpec | undefined => {
   if (e.pin === undefined || e.direction === undefined) return undefined;
