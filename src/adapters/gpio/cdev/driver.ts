@@ -68,6 +68,35 @@ export const requestConfig = (
   return E.right({ flags: first?.[0] ?? 0, attrs });
 };
 
+/**
+ * The records of one take from several requests, in the order they
+ * happened: each request's own records stay in the kernel's order (its
+ * sequence numbers), and the requests' are merged by timestamp (the thread
+ * reads one fd's queue, then the next).
+ */
+export const acrossChips = (records: ReadonlyArray<ReaderRecord>): ReaderRecord[] => {
+  const bySource = new Map<number, ReaderRecord[]>();
+  for (const r of records) {
+    const list = bySource.get(r.source);
+    if (list === undefined) bySource.set(r.source, [r]);
+    else list.push(r);
+  }
+  if (bySource.size <= 1) return [...records];
+  const queues = [...bySource.values()];
+  const heads = queues.map(() => 0);
+  const out: ReaderRecord[] = [];
+  while (out.length < records.length) {
+    let best = -1;
+    queues.forEach((q, i) => {
+      const r = q[heads[i] as number];
+      if (r !== undefined && (best < 0 || r.timestampNs < (queues[best]?.[heads[best] as number] as ReaderRecord).timestampNs)) best = i;
+    });
+    out.push((queues[best] as ReaderRecord[])[heads[best] as number] as ReaderRecord);
+    heads[best] = (heads[best] as number) + 1;
+  }
+  return out;
+};
+
 /** One chip's request: its lines in request order (polled inputs, edge inputs, outputs) and its fd. */
 interface ChipRequest {
   readonly chip: CdevChip;
@@ -170,7 +199,7 @@ export const openCdevDriver = (
       // The thread empties the kernel's queues as they fill; the pump hands on what it read, yielding to MQTT (see edge-pump).
       let reader: ReaderHandle | undefined;
       const pump = edgePump(
-        () => (reader === undefined ? [] : addon.readerTake(reader).map(toEdge)),
+        () => (reader === undefined ? [] : (watched.length > 1 ? acrossChips(addon.readerTake(reader)) : addon.readerTake(reader)).map(toEdge)),
         (e) => subscriber.next(e),
         (err) => subscriber.error(err),
       );
