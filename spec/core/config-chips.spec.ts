@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { decodeConfig } from '../../src/core/config';
-import type { Config } from '../../src/core/config';
+import type { Config } from '../../src/core/model';
 import { lineOf } from '../../src/core/model';
 
 // Lines from several chips (a GPIO expander beside the header): a pin names
