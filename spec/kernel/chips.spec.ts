@@ -1,8 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { TestClient } from '../support/client';
 import { cleanupAll, Order, track } from '../support/cleanup';
 import { read, request } from '../support/config';
-import { gpioinfo, gpioSimUnavailable, hardwareDrivers, KernelGpioSim } from '../support/gpio-sim';
+import { gpioinfo, gpiomonArgs, gpioSimUnavailable, hardwareDrivers, KernelGpioSim } from '../support/gpio-sim';
 import { Mosquitto } from '../support/mosquitto';
 import { Service } from '../support/service';
 
@@ -146,8 +146,14 @@ describe.each(drivers)(
 
     describe('start-up errors, before any line of either chip is requested', () => {
       /** `says`: what stderr must contain, every part of it. */
-      const stopsWith = async (says: (header: KernelGpioSim, expander: KernelGpioSim) => string[], pins: ReadonlyArray<Record<string, unknown>>) => {
+      const stopsWith = async (
+        says: (header: KernelGpioSim, expander: KernelGpioSim) => string[],
+        pins: ReadonlyArray<Record<string, unknown>>,
+        before: (header: KernelGpioSim, expander: KernelGpioSim) => Promise<void> = async () => undefined,
+        heldByOthers: ReadonlyArray<number> = [],
+      ) => {
         const { header, expander } = newChips();
+        await before(header, expander);
         const broker = await Mosquitto.start();
         const base = config(driver, broker.port);
         const service = await Service.start({ ...base, pins: [...base.pins, ...pins] });
@@ -156,13 +162,29 @@ describe.each(drivers)(
         for (const part of says(header, expander)) expect(service.stderr).toContain(part);
         expect(service.logs.some((l) => l['msg'] === 'ready')).toBe(false);
         for (const line of HEADER_LINES) expect([HEADER, line, gpioinfo(header.chipName, line).consumer]).toEqual([HEADER, line, undefined]);
-        for (const line of EXPANDER_LINES) expect([EXPANDER, line, gpioinfo(expander.chipName, line).consumer]).toEqual([EXPANDER, line, undefined]);
+        for (const line of EXPANDER_LINES.filter((l) => !heldByOthers.includes(l))) expect([EXPANDER, line, gpioinfo(expander.chipName, line).consumer]).toEqual([EXPANDER, line, undefined]);
       };
 
       it('a chip that is not there: names the pins, and lists the chips present with their labels', async () => {
         await stopsWith(
           (h, e) => ['GPIO 200 (line 0) (chip: pcf8574): GPIO chip pcf8574 not found; chips present: ', `${h.chipName} (${HEADER})`, `${e.chipName} (${EXPANDER})`],
           [{ pin: 200, direction: 'input', chip: 'pcf8574', line: 0 }],
+        );
+      });
+
+      it('an expander line held by another program: names the pin and its line, and leaves the header chip\'s lines, already requested, released', async () => {
+        await stopsWith(
+          (_h, e) => [`GPIO 108 (line 8) on ${e.chipName} is busy: it is held by "gpiomon"`],
+          [],
+          async (_h, e) => {
+            const holder = spawn('gpiomon', gpiomonArgs(e.chipName, 8), { stdio: 'ignore' });
+            track(holder, Order.Service, async () => {
+              holder.kill('SIGKILL');
+            });
+            for (let i = 0; i < 600 && gpioinfo(e.chipName, 8).consumer !== 'gpiomon'; i++) await new Promise((r) => setTimeout(r, 100));
+            expect(gpioinfo(e.chipName, 8).consumer).toBe('gpiomon');
+          },
+          [8],
         );
       });
 

@@ -280,6 +280,10 @@ const requestChip = (addon: NativeAddon, chip: CdevChip, pins: ReadonlyArray<Pin
       chip: chip.name,
       path: chip.path,
       pins: tried.map(lineOf),
+      pinOf: (line) => {
+        const p = pins.find((q) => lineOf(q) === line);
+        return p === undefined || p.pin === line ? String(line) : `${p.pin} (line ${line})`;
+      },
       holder: () =>
         tried
           .map((p) => {

@@ -28,11 +28,15 @@ const outputFlags = (p: OutputSpec): number => (p.activeLow ? Flag.ACTIVE_LOW : 
 const level = (v: number): Level => (v ? 1 : 0);
 
 /** Why a request failed, in the user's terms (see messages.requestRefused). */
-const requestError = (addon: Addon, chip: AddonChip, pins: ReadonlyArray<number>, flags: number, e: unknown): string =>
+const requestError = (addon: Addon, chip: AddonChip, pins: ReadonlyArray<number>, flags: number, e: unknown, specs: ReadonlyArray<PinSpec> = []): string =>
   messages.requestRefused(e, {
     chip: chip.name,
     path: `/dev/${chip.name}`,
     pins,
+    pinOf: (line) => {
+      const p = specs.find((q) => lineOf(q) === line);
+      return p === undefined || p.pin === line ? String(line) : `${p.pin} (line ${line})`;
+    },
     // Line info names the holder; a Line object for a line we do not hold releases nothing when collected.
     holder: () => pins.map((pin) => ({ pin, consumer: new addon.Line(chip, pin).consumer })).find((l) => l.consumer),
     // libgpiod 1.x sets bias through uAPI v1, which a kernel before 5.5 refuses with EINVAL.
@@ -108,7 +112,7 @@ export const openLibgpiodDriver = (
         bulks.push({ bulk, pins: group.map((p) => p.pin) });
       } catch (e) {
         releaseAll();
-        return E.left(requestError(addon.right, c.chip, offsets, flags, e));
+        return E.left(requestError(addon.right, c.chip, offsets, flags, e, group));
       }
     }
   }
@@ -128,7 +132,7 @@ export const openLibgpiodDriver = (
       releaseAll();
       const { offset, chipName } = e as { offset?: unknown; chipName?: unknown };
       const failed = watched.find((p) => onChip(p).name === chipName && lineOf(p) === offset) ?? (watched[0] as InputSpec);
-      return E.left(requestError(addon.right, onChip(failed), [lineOf(failed)], inputFlags(failed), e));
+      return E.left(requestError(addon.right, onChip(failed), [lineOf(failed)], inputFlags(failed), e, [failed]));
     }
   }
 
@@ -149,7 +153,7 @@ export const openLibgpiodDriver = (
       outputs.set(p.pin, line);
     } catch (e) {
       releaseAll();
-      return E.left(requestError(addon.right, onChip(p), [lineOf(p)], flags, e));
+      return E.left(requestError(addon.right, onChip(p), [lineOf(p)], flags, e, [p]));
     }
   }
 
