@@ -11,8 +11,10 @@
  *       event fd from lgFds), offset offsets[i] for fds[i]; format 2: uAPI v2
  *       struct gpio_v2_line_event (a request fd). Every fd is made O_NONBLOCK.
  *       onReady() runs on the event loop when records (or a failure) wait.
- *   readerTake(handle) -> [{ timestampNs, rising, offset, seqno, full }]
- *       every record read since the last take; `full` marks a v1 read that
+ *   readerTake(handle) -> [{ timestampNs, rising, offset, seqno, full, source }]
+ *       every record read since the last take; `source` is the index in fds
+ *       of the fd it was read from (requests of several chips in one
+ *       thread: a v2 offset is a line of its own request's chip); `full` marks a v1 read that
  *       found the line's 16-event queue full (later edges may be lost). Once
  *       everything is taken, throws the error that stopped the thread.
  *   readerStop(handle)                    (idempotent; before the fds are
@@ -49,6 +51,7 @@ struct record {
 	uint64_t timestamp_ns;
 	uint32_t offset;
 	uint32_t seqno;
+	uint32_t source;	/* the index of the fd it was read from */
 	uint8_t rising;
 	uint8_t full;
 };
@@ -136,6 +139,7 @@ static void reader_decode(const struct reader *r, unsigned int i, const void *ev
 
 	memset(recs, 0, count * sizeof(recs[0]));
 	for (k = 0; k < count; k++) {
+		recs[k].source = i;
 		if (r->format == READER_V1) {
 			recs[k].timestamp_ns = v1[k].timestamp;
 			recs[k].rising = v1[k].id == GPIOEVENT_EVENT_RISING_EDGE;
@@ -195,6 +199,7 @@ static int reader_drain(struct reader *r, unsigned int i, size_t *got)
 
 		memset(&mark, 0, sizeof(mark));
 		mark.offset = r->offsets[i];
+		mark.source = i;
 		mark.full = 1;
 		pthread_mutex_lock(&r->lock);
 		e = reader_append(r, &mark, 1);
@@ -504,7 +509,7 @@ static napi_value records_array(napi_env env, const struct record *buf, size_t l
 		NAPI_CALL(env, napi_create_object(env, &obj));
 		if (set_ns(env, obj, "timestampNs", rec->timestamp_ns) || set_bool(env, obj, "rising", rec->rising) ||
 		    set_u32(env, obj, "offset", rec->offset) || set_u32(env, obj, "seqno", rec->seqno) ||
-		    set_bool(env, obj, "full", rec->full))
+		    set_bool(env, obj, "full", rec->full) || set_u32(env, obj, "source", rec->source))
 			return NULL;
 		NAPI_CALL(env, napi_set_element(env, arr, (uint32_t)k, obj));
 	}

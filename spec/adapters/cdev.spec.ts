@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadNativeAddon, V2Flag } from '../../src/adapters/gpio/native/addon';
-import { openCdevDriver, requestConfig } from '../../src/adapters/gpio/cdev/driver';
+import { acrossChips, openCdevDriver, requestConfig } from '../../src/adapters/gpio/cdev/driver';
 import type { PinSpec } from '../../src/core/model';
 
 // The uAPI v2 driver's own decisions, and its start-up errors on a machine
@@ -68,5 +68,19 @@ describe('the uAPI v2 driver without a GPIO chip, through the real addon', () =>
     expect(openCdevDriver(pins, 'auto', () => E.left('the GPIO addon is not built (...)'), dev)).toEqual(
       E.left('the GPIO addon is not built (...)'),
     );
+  });
+});
+
+describe('the edges of several chips\' requests, read by one thread', () => {
+  const rec = (source: number, offset: number, ts: number, seqno: number) => ({ source, offset, timestampNs: BigInt(ts), seqno, rising: true, full: false });
+
+  it('merges one take by timestamp across requests, keeping each request\'s own order', () => {
+    // The thread read the header chip's queue, then the expander's.
+    const take = [rec(0, 5, 100, 1), rec(0, 5, 300, 2), rec(1, 3, 200, 1), rec(1, 3, 400, 2)];
+    expect(acrossChips(take).map((r) => [r.source, Number(r.timestampNs)])).toEqual([[0, 100], [1, 200], [0, 300], [1, 400]]);
+    // One request's records keep the kernel's order even where a timestamp is out of step.
+    const odd = [rec(0, 5, 300, 1), rec(0, 6, 250, 2)];
+    expect(acrossChips(odd)).toEqual(odd);
+    expect(acrossChips([])).toEqual([]);
   });
 });

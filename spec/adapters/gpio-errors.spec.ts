@@ -67,6 +67,13 @@ describe('a refused request, in the user\'s terms', () => {
     expect(requestRefused(coded('EINVAL'), refusal())).toBe('GPIO 17 on gpiochip0: cannot request the line: EINVAL: what the kernel said');
   });
 
+  it('a line of an expander: names the pin (the topics\' number) and its line on the chip', () => {
+    const pinOf = (line: number) => (line === 8 ? '108 (line 8)' : String(line));
+    const expander = refusal({ chip: 'gpiochip2', pins: [8], pinOf, holder: () => ({ pin: 8, consumer: 'gpiomon' }) });
+    expect(requestRefused(coded('EBUSY'), expander)).toMatch(/^GPIO 108 \(line 8\) on gpiochip2 is busy: it is held by "gpiomon"/);
+    expect(requestRefused(coded('ENODEV'), { ...expander, holder: () => undefined })).toMatch(/^GPIO 108 \(line 8\) on gpiochip2: cannot request the line/);
+  });
+
   it('anything else: the errno, named first, from either library', () => {
     expect(requestRefused(bare, refusal({ holder: () => undefined, pins: [] }))).toMatch(/^GPIO 0 on gpiochip0 is busy/);
     expect(requestRefused(Object.assign(new Error('No such device'), { code: 'ENODEV' }), refusal())).toBe('GPIO 17 on gpiochip0: cannot request the line: ENODEV: No such device');

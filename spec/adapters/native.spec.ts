@@ -136,6 +136,24 @@ describe('the addon\'s reader thread', () => {
     expect(got.some((r) => r.full)).toBe(false);
   });
 
+  it('reads the requests of several chips in one thread: each record names the fd it came from (line 3 of one chip is not line 3 of the other)', async () => {
+    const header = fifo('chip-a');
+    const expander = fifo('chip-b');
+    const before = threads();
+    const { reader } = start([header, expander], [0, 0], 2);
+    expect(threads()).toBe(before + 1);
+    writeSync(header, Buffer.concat([v2(100, true, 3, 1), v2(300, false, 3, 2)]));
+    writeSync(expander, Buffer.concat([v2(200, true, 3, 1)]));
+    const got = await takeAll(reader, 3);
+    expect(got.map((r) => [r.source, r.offset, r.seqno, r.rising, Number(r.timestampNs)]).sort((x, y) => (x[4] as number) - (y[4] as number))).toEqual([
+      [0, 3, 1, true, 100],
+      [1, 3, 1, true, 200],
+      [0, 3, 2, false, 300],
+    ]);
+    addon.readerStop(reader);
+    expect(threads()).toBe(before);
+  });
+
   it('hands on what it read before a failure, then throws the failure (errno code) and stops', async () => {
     const fd = fifo('bad');
     const before = threads();

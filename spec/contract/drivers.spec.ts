@@ -39,7 +39,23 @@ interface Harness {
   lineLevel(pin: number): Promise<Level | undefined>;
 }
 
-const simHarness = (): Harness => {
+/**
+ * Where a test's pin is: as it says (one chip), or, for a driver over two
+ * chips, every odd pin moved to an expander's line (pin + 3) % 16, so the
+ * whole contract also holds with pins on two chips (inputs, bulk reads,
+ * edges in order across chips) while the tests keep their pin numbers.
+ */
+type Place = (p: PinSpec) => PinSpec;
+const oneChip: Place = (p) => p;
+const EXPANDER_LINES = 16;
+const expanderLine = (pin: number): number => (pin + 3) % EXPANDER_LINES;
+const onExpander = (pin: number): boolean => pin % 2 === 1;
+const twoChips =
+  (expander: string): Place =>
+  (p) =>
+    onExpander(p.pin) ? { ...p, chip: expander, line: expanderLine(p.pin) } : p;
+
+const simHarness = (place: Place = oneChip): Harness => {
   let driver: SimulatedGpio | undefined;
   let sub: Subscription | undefined;
   let edges: EdgeItem[] = [];
@@ -49,7 +65,7 @@ const simHarness = (): Harness => {
   };
   return {
     open: async (pins, lines = {}) => {
-      const opened = openSimDriver(pins, new Map(Object.entries(lines).map(([p, l]) => [Number(p), l])));
+      const opened = openSimDriver(pins.map(place), new Map(Object.entries(lines).map(([p, l]) => [Number(p), l])));
       if (E.isRight(opened)) driver = opened.right;
       return E.map((x: SimulatedGpio) => ({ inputs: [...x.inputs], edgeInputs: [...x.edgeInputs] }))(opened);
     },
@@ -77,6 +93,8 @@ interface HostedChip {
   readonly env: Record<string, string>;
   /** What gpio.chip names. */
   readonly chip: string;
+  /** Where each pin is (a second chip's pins name it). */
+  readonly place?: Place;
   drive(pin: number, level: Level): void;
   level(pin: number): Level;
 }
@@ -96,7 +114,7 @@ const hostedHarness = (makeChip: () => Promise<HostedChip>, kind: 'libgpiod' | '
       for (const [pin, level] of Object.entries(lines)) c.drive(Number(pin), level);
       host = DriverHost.start(c.env);
       // The first call waits for the child's Node to start: 6-10 s under the hardware suite's emulated CPU.
-      return h().call('open', { kind, pins, chip: c.chip }, 30_000);
+      return h().call('open', { kind, pins: pins.map(c.place ?? oneChip), chip: c.chip }, 30_000);
     },
     subscribeEdges: async () => void (await h().call('subscribeEdges')),
     takeEdges: async () => E.getOrElseW(() => [] as EdgeItem[])(await h().call<E.Either<unknown, EdgeItem[]>>('takeEdges')),
@@ -122,6 +140,24 @@ const standinChip = async (): Promise<HostedChip> => {
   };
 };
 
+/** The stand-in with two chips: the header's, and a 16-line expander's (labelled mcp23017) with every odd pin. */
+const standinTwoChips = async (): Promise<HostedChip> => {
+  await GpiodStandin.build();
+  const s = await GpiodStandin.create([
+    { name: 'gpiochip0', label: 'pinctrl-bcm2711', lines: 58 },
+    { name: 'gpiochip1', label: 'mcp23017', lines: EXPANDER_LINES },
+  ]);
+  track(s, Order.Broker, () => s.dispose());
+  const at = (pin: number): [string, number] => (onExpander(pin) ? ['gpiochip1', expanderLine(pin)] : ['gpiochip0', pin]);
+  return {
+    env: s.env(),
+    chip: 'auto',
+    place: twoChips('mcp23017'),
+    drive: (pin, level) => s.setLevel(...at(pin), level),
+    level: (pin) => s.line(...at(pin)).level,
+  };
+};
+
 /** The kernel's gpio-sim: only under `npm run test:hardware` (GPIO_HARDWARE_SUITE=gpio-sim). */
 const kernelChip = async (): Promise<HostedChip> => {
   const why = gpioSimUnavailable();
@@ -131,19 +167,48 @@ const kernelChip = async (): Promise<HostedChip> => {
   return { env: {}, chip: s.label, drive: (pin, level) => s.drive(pin, level), level: (pin) => s.level(pin) };
 };
 
+/** Two gpio-sim chips: a 58-line one, and a 16-line expander with every odd pin. */
+const kernelTwoChips = async (): Promise<HostedChip> => {
+  const why = gpioSimUnavailable();
+  if (why !== undefined) throw new Error(`the kernel gpio-sim suite cannot run here: ${why}`);
+  const header = KernelGpioSim.create('rpi-gpio-contract', 58);
+  track(header, Order.Broker, async () => header.dispose());
+  const expander = KernelGpioSim.create('rpi-gpio-contract-x', EXPANDER_LINES);
+  track(expander, Order.Broker, async () => expander.dispose());
+  const at = (pin: number): [KernelGpioSim, number] => (onExpander(pin) ? [expander, expanderLine(pin)] : [header, pin]);
+  return {
+    env: {},
+    chip: header.label,
+    place: twoChips(expander.label),
+    drive: (pin, level) => {
+      const [chip, line] = at(pin);
+      chip.drive(line, level);
+    },
+    level: (pin) => {
+      const [chip, line] = at(pin);
+      return chip.level(line);
+    },
+  };
+};
+
 const WHAT = { libgpiod: 'libgpiod (node-libgpiod)', cdev: 'cdev (our uAPI v2 addon)' } as const;
 
 // `npm test` runs the contract on the simulated chip and the stand-in; `npm run
 // test:hardware` (GPIO_HARDWARE_SUITE=gpio-sim) runs it on the real kernel.
 const harnesses: Array<[string, () => Harness]> =
   process.env.GPIO_HARDWARE_SUITE === 'gpio-sim'
-    ? hardwareDrivers().map((kind): [string, () => Harness] => [
-        `${WHAT[kind]} on the kernel gpio-sim (Linux ${os.release()}, a 58-line chip labelled rpi-gpio-contract)`,
-        () => hostedHarness(kernelChip, kind),
+    ? hardwareDrivers().flatMap((kind): Array<[string, () => Harness]> => [
+        [`${WHAT[kind]} on the kernel gpio-sim (Linux ${os.release()}, a 58-line chip labelled rpi-gpio-contract)`, () => hostedHarness(kernelChip, kind)],
+        [
+          `${WHAT[kind]} on two kernel gpio-sim chips (a 58-line one, and a 16-line one labelled rpi-gpio-contract-x with every odd pin)`,
+          () => hostedHarness(kernelTwoChips, kind),
+        ],
       ])
     : [
-        ['sim', simHarness],
+        ['sim', () => simHarness()],
+        ['sim, every odd pin on a second simulated chip', () => simHarness(twoChips('mcp23017'))],
         ['libgpiod (node-libgpiod over the stand-in libgpiod.so.2)', () => hostedHarness(standinChip)],
+        ['libgpiod over the stand-in, every odd pin on a second chip (a 16-line one labelled mcp23017)', () => hostedHarness(standinTwoChips)],
       ];
 
 const input = (pin: number, bias: 'as-is' | 'pull-up' | 'pull-down' = 'as-is', activeLow = false): PinSpec => ({ pin, direction: 'input', bias, activeLow });

@@ -20,6 +20,23 @@ export interface PinLabels {
 }
 
 /**
+ * Where a pin's line is (per-pin form only): absent keys are the header
+ * chip's line of the pin's own number, as the Greengrass strings always are.
+ */
+export interface PinLine {
+  /**
+   * The chip the line is on, as `gpio.chip` names one (a label such as
+   * `mcp23017`, a name `gpiochip2`, or a number); absent: `gpio.chip`.
+   */
+  readonly chip?: string;
+  /** The line's offset on its chip; absent: the pin's number. The pin's number stays what the topics carry. */
+  readonly line?: number;
+}
+
+/** The line offset of a pin on its chip. */
+export const lineOf = (p: PinLine & { readonly pin: number }): number => p.line ?? p.pin;
+
+/**
  * How an input's changes are seen: `none` polls it every `pollPeriodMs` (the
  * Greengrass connector's way); the others watch the kernel's edge events
  * (always both edges, so `state` stays the line's true level) and name which
@@ -30,7 +47,7 @@ export type EdgeMode = 'none' | 'rising' | 'falling' | 'both';
 /** Which edges a pin's pulse counter counts. */
 export type CountMode = 'rising' | 'both';
 
-export interface InputSpec extends PinLabels {
+export interface InputSpec extends PinLabels, PinLine {
   readonly pin: number;
   readonly direction: 'input';
   readonly bias: Bias;
@@ -48,7 +65,7 @@ export interface InputSpec extends PinLabels {
 /** Whether an input is watched by edge events rather than polled. */
 export const watchesEdges = (p: InputSpec): boolean => p.edge !== undefined && p.edge !== 'none';
 
-export interface OutputSpec extends PinLabels {
+export interface OutputSpec extends PinLabels, PinLine {
   readonly pin: number;
   readonly direction: 'output';
   readonly initial: InitialLevel;
@@ -127,9 +144,9 @@ export type DriverKind = 'auto' | 'sim' | 'libgpiod' | 'cdev';
 
 export interface GpioConfig {
   readonly driver: DriverKind;
-  /** `auto`, a chip name (`gpiochip0`), a number, or a label. */
+  /** `auto`, a chip name (`gpiochip0`), a number, or a label: the chip of every pin that names none. */
   readonly chip: string;
-  /** Number of lines on the chip: pins must be in 0..lines-1 (28 on the Pi header). */
+  /** Number of lines on that chip: its pins' lines must be in 0..lines-1 (28 on the Pi header). Pins on other chips are checked against their chip when it opens. */
   readonly lines: number;
 }
 

@@ -46,16 +46,20 @@ const hardwarePresent = (addon: E.Either<string, Addon>): boolean => {
  * simulated chip, with a warning that says so.
  */
 export const openDriver = (pins: ReadonlyArray<PinSpec>, gpio: GpioConfig, log: Logger): E.Either<string, GpioDriver> => {
-  if (gpio.driver === 'sim') return openSimDriver(pins);
+  if (gpio.driver === 'sim') return openSimDriver(pins, undefined, gpio.chip);
+  // One line per chip the pins are on: which, why, and its pins.
   const chosen = (opened: E.Either<string, LibgpiodDriver | CdevDriver>): E.Either<string, GpioDriver> => {
-    if (E.isRight(opened)) log.info('GPIO chip chosen', { chip: opened.right.description, why: opened.right.why, driver: opened.right.kind });
+    if (E.isRight(opened)) {
+      const { chips, kind } = opened.right;
+      for (const c of chips) log.info('GPIO chip chosen', { chip: c.description, why: c.why, driver: kind, ...(chips.length > 1 ? { pins: c.pins } : {}) });
+    }
     return opened;
   };
   if (gpio.driver === 'cdev') return chosen(openCdevDriver(pins, gpio.chip));
   const addon = E.map(listingOnce)(loadAddon());
   if (gpio.driver === 'auto' && !hardwarePresent(addon)) {
     log.warn('no GPIO chip found (no /dev/gpiochip*): using the simulated chip; set gpio.driver: libgpiod or cdev to require real hardware');
-    return openSimDriver(pins);
+    return openSimDriver(pins, undefined, gpio.chip);
   }
   if (gpio.driver === 'auto' && E.isLeft(addon)) {
     const cdev = loadNativeAddon();

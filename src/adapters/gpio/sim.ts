@@ -17,10 +17,16 @@ import { notAnOutput, notRequested } from './errors';
  * would: logical direction, a CLOCK_MONOTONIC timestamp (`process.hrtime`),
  * and a sequence number counted from 1. Nothing is queued while nobody
  * subscribes, as if the kernel's queue were drained and dropped.
+ *
+ * Pins may name chips (`chip: mcp23017`): under the simulated driver any
+ * name is a simulated chip of its own, so a configuration for a header and
+ * an expander runs without either. The pins stay the topics' numbers;
+ * `defaultChip` (`gpio.chip`) names the chip of the pins that name none.
  */
 export const openSimDriver = (
   pins: ReadonlyArray<PinSpec>,
   lineLevels: ReadonlyMap<number, Level> = new Map(),
+  defaultChip = 'auto',
 ): Either<string, SimulatedGpio> => {
   const physical = new Map<number, Level>();
   const spec = new Map<number, PinSpec>();
@@ -50,7 +56,7 @@ export const openSimDriver = (
 
   return E.right({
     kind: 'sim',
-    description: 'simulated chip',
+    description: simulatedChips(pins, defaultChip),
     inputs,
     readInputs: () => {
       if (closed) return E.left({ message: 'the simulated chip is closed' });
@@ -87,3 +93,9 @@ export const openSimDriver = (
 
 /** Logical to physical and back are the same flip. */
 const toPhysical = (level: Level, activeLow: boolean): Level => (activeLow ? ((1 - level) as Level) : level);
+
+/** `simulated chip`, or with pins on named chips `simulated chips: auto, mcp23017`. */
+const simulatedChips = (pins: ReadonlyArray<PinSpec>, defaultChip: string): string => {
+  const names = [...new Set(pins.map((p) => p.chip ?? defaultChip))];
+  return names.length <= 1 && pins.every((p) => p.chip === undefined) ? 'simulated chip' : `simulated chips: ${names.join(', ')}`;
+};

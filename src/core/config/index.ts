@@ -63,7 +63,7 @@ export const decodeConfig = (raw: unknown, env: ConfigEnv): Either<Problems, Con
     ...top.problems,
     ...(E.isLeft(thingName) ? thingName.left : []),
     ...entries.problems,
-    ...checkPins(located, lines),
+    ...checkPins(located, lines, gpio.value.chip ?? DEFAULT_GPIO.chip),
     ...(located.length === 0 && !pinFieldFailed ? [NO_PINS] : []),
     ...interlocks.problems,
     ...mqtt.problems,

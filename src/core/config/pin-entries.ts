@@ -43,7 +43,9 @@ export const decodePinEntries = (raw: unknown): { readonly problems: Problems; r
     const entry = decodeProps(PinEntry, item, label, ['pin', 'direction']);
     problems.push(...entry.problems, ...misplaced(entry.value, label), ...failsafeProblems(entry.value, item, label));
     const spec = toSpec(entry.value);
-    if (spec !== undefined) pins.push({ path: keyPath(label, 'pin'), label, spec });
+    // Where the line is, unreadable: checking its pin against the default chip would only add false alarms.
+    const lost = (['chip', 'line'] as const).some((k) => given(item, k) && entry.value[k] === undefined);
+    if (spec !== undefined && !lost) pins.push({ path: keyPath(label, 'pin'), label, spec });
   });
   return { problems, pins };
 };
@@ -67,29 +69,39 @@ const failsafeProblems = (e: PinEntry, raw: unknown, label: string): Problems =>
   if (e.direction === 'input') {
     return (['failsafe', 'failsafeAfter'] as const).filter((k) => e[k] !== undefined).map((k) => problem(keyPath(label, k), 'only for outputs'));
   }
-  const written = (key: string): boolean => isRecord(raw) && own(raw, key) !== undefined && own(raw, key) !== null;
   const moves = e.failsafe === 'low' || e.failsafe === 'high';
-  if (moves && !written('failsafeAfter')) {
+  if (moves && !given(raw, 'failsafeAfter')) {
     return [problem(keyPath(label, 'failsafeAfter'), `missing: failsafe: ${e.failsafe} needs failsafeAfter, the milliseconds the broker connection may be lost before the output moves`)];
   }
-  if (!moves && e.failsafeAfter !== undefined && (e.failsafe !== undefined || !written('failsafe'))) {
+  if (!moves && e.failsafeAfter !== undefined && (e.failsafe !== undefined || !given(raw, 'failsafe'))) {
     return [problem(keyPath(label, 'failsafeAfter'), `only with failsafe: low or high${e.failsafe === 'keep' ? ' (keep moves nothing)' : ''}`)];
   }
   return [];
 };
 
+/** The key is there with a value (YAML `key:` alone gives null, which counts as absent). */
+const given = (item: unknown, key: string): boolean => {
+  const value = isRecord(item) ? own(item, key) : undefined;
+  return value !== undefined && value !== null;
+};
+
 const toSpec = (e: PinEntry): PinSpec | undefined => {
   if (e.pin === undefined || e.direction === undefined) return undefined;
   const activeLow = e.activeLow ?? false;
-  // Only keys the user wrote: a spec compares equal to one written without them.
-  const labels = { ...(e.name === undefined ? {} : { name: e.name }), ...(e.deviceClass === undefined ? {} : { deviceClass: e.deviceClass }) };
+  // Only keys the user wrote (labels, and where the line is): a spec compares equal to one written without them.
+  const written = {
+    ...(e.name === undefined ? {} : { name: e.name }),
+    ...(e.deviceClass === undefined ? {} : { deviceClass: e.deviceClass }),
+    ...(e.chip === undefined ? {} : { chip: e.chip }),
+    ...(e.line === undefined ? {} : { line: e.line }),
+  };
   return e.direction === 'input'
     ? {
         pin: e.pin,
         direction: 'input',
         bias: e.bias ?? 'as-is',
         activeLow,
-        ...labels,
+        ...written,
         edge: e.edge ?? DEFAULT_EDGE,
         ...(e.debounce === undefined || e.debounce === 0 ? {} : { debounceMs: e.debounce }),
         ...(e.count === undefined ? {} : { count: e.count }),
@@ -100,7 +112,7 @@ const toSpec = (e: PinEntry): PinSpec | undefined => {
         direction: 'output',
         initial: INITIAL[e.initial ?? 'keep'],
         activeLow,
-        ...labels,
+        ...written,
         ...(e.failsafe === undefined || e.failsafe === 'keep' || e.failsafeAfter === undefined ? {} : { failsafe: { level: FAILSAFE[e.failsafe], afterMs: e.failsafeAfter } }),
       };
 };

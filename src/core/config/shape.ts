@@ -47,6 +47,10 @@ export const PinEntry = t.partial(
     events: t.boolean,
     failsafe: oneOf(['keep', 'low', 'high']),
     failsafeAfter: integerIn(0, FAILSAFE_AFTER_MAX_MS),
+    /** The chip the line is on (a GPIO expander's label, say); absent: `gpio.chip`. */
+    chip,
+    /** The line's offset on its chip; absent: `pin`. `pin` stays the number in the topics. */
+    line: integerIn(0, 1023),
   },
   'a mapping like {pin: 17, direction: input}',
 );

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { readdirSync } from 'node:fs';
-import { type InputSpec, type Level, type OutputSpec, type PinSpec, watchesEdges } from '../../../core/model';
-import { chooseChip, type ChipHandle, CONSUMER } from '../chip';
+import { type InputSpec, type Level, lineOf, type OutputSpec, type PinSpec, watchesEdges } from '../../../core/model';
+import { choosePinChips, type ChipHandle, type ChipUsed, type ChipPins, CONSUMER } from '../chip';
 import type { DriverError, GpioDriver, KernelEdge } from '../driver';
 import * as errors from '../errors';
 import * as messages from '../messages';
@@ -13,6 +13,8 @@ export interface CdevDriver extends GpioDriver {
   readonly kind: 'cdev';
   /** Which chip and why it was chosen, for the start-up log. */
   readonly why: string;
+  /** Every chip the pins are on, each with why it was chosen and its pins, for the start-up log. */
+  readonly chips: ReadonlyArray<ChipUsed>;
 }
 
 /** The kernel's limits on one uAPI v2 request. */
@@ -67,11 +69,56 @@ export const requestConfig = (
 };
 
 /**
+ * The records of one take from several requests, in the order they
+ * happened: each request's own records stay in the kernel's order (its
+ * sequence numbers), and the requests' are merged by timestamp (the thread
+ * reads one fd's queue, then the next).
+ */
+export const acrossChips = (records: ReadonlyArray<ReaderRecord>): ReaderRecord[] => {
+  const bySource = new Map<number, ReaderRecord[]>();
+  for (const r of records) {
+    const list = bySource.get(r.source);
+    if (list === undefined) bySource.set(r.source, [r]);
+    else list.push(r);
+  }
+  if (bySource.size <= 1) return [...records];
+  const queues = [...bySource.values()];
+  const heads = queues.map(() => 0);
+  const out: ReaderRecord[] = [];
+  while (out.length < records.length) {
+    let best = -1;
+    queues.forEach((q, i) => {
+      const r = q[heads[i] as number];
+      if (r !== undefined && (best < 0 || r.timestampNs < (queues[best]?.[heads[best] as number] as ReaderRecord).timestampNs)) best = i;
+    });
+    out.push((queues[best] as ReaderRecord[])[heads[best] as number] as ReaderRecord);
+    heads[best] = (heads[best] as number) + 1;
+  }
+  return out;
+};
+
+/** One chip's request: its lines in request order (polled inputs, edge inputs, outputs) and its fd. */
+interface ChipRequest {
+  readonly chip: CdevChip;
+  readonly lines: ReadonlyArray<PinSpec>;
+  /** How many of `lines` are polled inputs: the first ones, read by one ioctl. */
+  readonly polled: number;
+  readonly edges: number;
+  readonly fd: number;
+}
+
+/**
  * The character-device driver through our own addon over the kernel's GPIO
  * uAPI v2: no libgpiod, so the same on Bookworm (libgpiod 1.6) and Trixie
- * (libgpiod 2). Every configured line is in one request, each with its own
- * flags (a v2 request carries per-line attributes), so a poll is one ioctl
- * for every input, and a write one ioctl.
+ * (libgpiod 2). Every configured line of a chip is in one request, each with
+ * its own flags (a v2 request carries per-line attributes), so a poll is one
+ * ioctl per chip for every input, and a write one ioctl.
+ *
+ * Pins may be on several chips (a GPIO expander's gpiochip beside the
+ * header's): one request per chip, every chip chosen and every line checked
+ * before any is requested, and the edges of every chip's request read by the
+ * one reader thread. The port's pins are the topics' numbers; each is line
+ * `lineOf(p)` of its chip.
  *
  * An output without an initial level is first requested as-is (neither
  * direction nor level changes), its level read, and released; then taken as
@@ -86,7 +133,7 @@ export const openCdevDriver = (
   const loaded = load();
   if (E.isLeft(loaded)) return loaded;
   const addon = loaded.right;
-  const chosen = chooseChip<CdevChip>(
+  const chosen = choosePinChips<CdevChip>(
     {
       getChipNames: () => listChips(dev),
       open: (name) => {
@@ -95,37 +142,156 @@ export const openCdevDriver = (
         return { name, path, label: info.label, numberOfLines: info.lines };
       },
     },
+    pins,
     chipWanted,
   );
   if (E.isLeft(chosen)) return chosen;
-  const { chip, why } = chosen.right;
+  const chips = chosen.right;
+  const tooMany = chips.filter((c) => c.pins.length > MAX_LINES);
+  if (tooMany.length > 0) {
+    const c = tooMany[0] as ChipPins<CdevChip>;
+    return E.left(`${c.pins.length} pins configured${chips.length > 1 ? ` on ${c.description}` : ''}: one request of the GPIO character device holds at most ${MAX_LINES}`);
+  }
 
-  const outOfRange = pins.filter((p) => p.pin >= chip.numberOfLines).map((p) => p.pin);
-  if (outOfRange.length > 0) return E.left(messages.outOfRange(outOfRange, chip.name, chip.numberOfLines));
-  if (pins.length > MAX_LINES) return E.left(`${pins.length} pins configured: one request of the GPIO character device holds at most ${MAX_LINES}`);
+  const requests: ChipRequest[] = [];
+  const closeAll = (): void => {
+    for (const r of requests.splice(0)) {
+      try {
+        addon.close(r.fd);
+      } catch {
+        // Best effort: the kernel frees the lines when the process exits.
+      }
+    }
+  };
+  for (const c of chips) {
+    const opened = requestChip(addon, c.chip, c.pins);
+    if (E.isLeft(opened)) {
+      closeAll();
+      return opened;
+    }
+    requests.push(opened.right);
+  }
 
-  // Polled inputs first (one ioctl reads them all), then edge inputs, then outputs.
+  // Where each pin is: its chip's request, and its index in it.
+  const index = new Map<number, { readonly req: ChipRequest; readonly i: number }>();
+  for (const req of requests) req.lines.forEach((p, i) => index.set(p.pin, { req, i }));
+  // The port's inputs keep the configured order; a poll reads each chip once.
+  const inputs = pins.filter((p): p is InputSpec => p.direction === 'input' && !watchesEdges(p)).map((p) => p.pin);
+  const edgeInputs = pins.filter((p): p is InputSpec => p.direction === 'input' && watchesEdges(p)).map((p) => p.pin);
+  const polled = requests.filter((r) => r.polled > 0);
+  const inputAt = inputs.map((pin) => {
+    const at = index.get(pin) as { req: ChipRequest; i: number };
+    return { chip: polled.indexOf(at.req), i: at.i };
+  });
+  let closed = false;
+  const notOpen = (pin: number): E.Either<DriverError, never> => E.left(closed ? errors.released(pin) : errors.notRequested(pin));
+
+  // Every edge request's events come on its own fd; one reader thread reads them all, and names the fd of each.
+  const watched = requests.filter((r) => r.edges > 0);
+  const pinOf = watched.map((r) => new Map(r.lines.map((p) => [lineOf(p), p.pin])));
+  const toEdge = (e: ReaderRecord): KernelEdge => ({ pin: pinOf[e.source]?.get(e.offset) ?? e.offset, rising: e.rising, timestampNs: e.timestampNs, seqno: e.seqno });
+  const watch = singleWatch({
+    none: edgeInputs.length === 0,
+    closed: () => closed,
+    start: (subscriber) => {
+      // What was queued before anyone listened belongs to nobody: drop it, so the levels read next are the start.
+      for (const r of watched) while (addon.readEvents(r.fd).length > 0);
+      // The thread empties the kernel's queues as they fill; the pump hands on what it read, yielding to MQTT (see edge-pump).
+      let reader: ReaderHandle | undefined;
+      const pump = edgePump(
+        () => (reader === undefined ? [] : (watched.length > 1 ? acrossChips(addon.readerTake(reader)) : addon.readerTake(reader)).map(toEdge)),
+        (e) => subscriber.next(e),
+        (err) => subscriber.error(err),
+      );
+      reader = addon.readerStart(
+        watched.map((r) => r.fd),
+        watched.map(() => 0),
+        2,
+        pump.readable,
+      );
+      const started = reader;
+      return () => {
+        addon.readerStop(started);
+        pump.stop();
+      };
+    },
+  });
+  const edges = watch.edges;
+
+  return E.right({
+    kind: 'cdev',
+    description: chips.map((c) => c.description).join(', '),
+    why: chips.map((c) => c.why).join('; '),
+    chips: chips.map((c) => ({ description: c.description, why: c.why, pins: c.pins.map((p) => p.pin) })),
+    inputs,
+    edgeInputs,
+    edges,
+    readInputs: () => {
+      if (closed) return E.left(errors.released());
+      if (inputs.length === 0) return E.right([]);
+      // The inputs are each request's first lines: one ioctl per chip reads them all.
+      return E.tryCatch(
+        () => {
+          const values = polled.map((r) => addon.getValues(r.fd, r.polled));
+          return inputAt.map((at) => level((values[at.chip] as number[])[at.i]));
+        },
+        (e) => errors.failed(undefined, e),
+      );
+    },
+    read: (pin) => {
+      const at = index.get(pin);
+      if (at === undefined || closed) return notOpen(pin);
+      return E.tryCatch(() => level(addon.getValues(at.req.fd, at.i + 1)[at.i]), (e) => errors.failed(pin, e));
+    },
+    write: (pin, value) => {
+      const at = index.get(pin);
+      if (at === undefined || closed) return notOpen(pin);
+      if (at.req.lines[at.i]?.direction !== 'output') return E.left(errors.notAnOutput(pin));
+      return E.tryCatch(
+        () => {
+          addon.setValues(at.req.fd, [at.i], [value]);
+          return level(addon.getValues(at.req.fd, at.i + 1)[at.i]);
+        },
+        (e) => errors.failed(pin, e),
+      );
+    },
+    close: () => {
+      if (closed) return;
+      closed = true;
+      // A reader thread still running ends before its descriptors are closed.
+      watch.stop();
+      closeAll();
+    },
+  });
+};
+
+/** Requests one chip's lines (polled inputs first, then edge inputs, then outputs); Left is why not, in the user's terms. */
+const requestChip = (addon: NativeAddon, chip: CdevChip, pins: ReadonlyArray<PinSpec>): Either<string, ChipRequest> => {
   const allInputs = pins.filter((p): p is InputSpec => p.direction === 'input');
   const inputs = allInputs.filter((p) => !watchesEdges(p));
   const edgeInputs = allInputs.filter(watchesEdges);
   const outputs = pins.filter((p): p is OutputSpec => p.direction === 'output');
   const lines: PinSpec[] = [...inputs, ...edgeInputs, ...outputs];
-  const offsets = lines.map((p) => p.pin);
+  const offsets = lines.map(lineOf);
 
-  /** Why a request failed, in the user's terms (see messages.requestRefused). */
+  /** Why a request failed, in the user's terms (see messages.requestRefused); the pins named by their lines on this chip. */
   const requestError = (tried: ReadonlyArray<PinSpec>, e: unknown): string =>
     messages.requestRefused(e, {
       chip: chip.name,
       path: chip.path,
-      pins: tried.map((p) => p.pin),
+      pins: tried.map(lineOf),
+      pinOf: (line) => {
+        const p = pins.find((q) => lineOf(q) === line);
+        return p === undefined || p.pin === line ? String(line) : `${p.pin} (line ${line})`;
+      },
       holder: () =>
         tried
           .map((p) => {
             try {
-              const info = addon.lineInfo(chip.path, p.pin);
-              return { pin: p.pin, used: (info.flags & V2Flag.USED) !== 0, consumer: info.consumer };
+              const info = addon.lineInfo(chip.path, lineOf(p));
+              return { pin: lineOf(p), used: (info.flags & V2Flag.USED) !== 0, consumer: info.consumer };
             } catch {
-              return { pin: p.pin, used: false, consumer: '' };
+              return { pin: lineOf(p), used: false, consumer: '' };
             }
           })
           .find((l) => l.used),
@@ -141,7 +307,7 @@ export const openCdevDriver = (
     try {
       const asIs = requestConfig(kept.map((p) => (p.activeLow ? V2Flag.ACTIVE_LOW : 0)), []);
       if (E.isLeft(asIs)) return asIs;
-      fd = addon.request(chip.path, kept.map((p) => p.pin), CONSUMER, asIs.right.flags, asIs.right.attrs, 0);
+      fd = addon.request(chip.path, kept.map(lineOf), CONSUMER, asIs.right.flags, asIs.right.attrs, 0);
       const values = addon.getValues(fd, kept.length);
       kept.forEach((p, i) => keptLevels.set(p.pin, level(values[i])));
     } catch (e) {
@@ -156,82 +322,10 @@ export const openCdevDriver = (
     lines.map((p) => (p.direction === 'input' ? undefined : p.initial === 'keep' ? (keptLevels.get(p.pin) ?? 0) : p.initial)),
   );
   if (E.isLeft(config)) return config;
-  let fd: number;
   try {
-    fd = addon.request(chip.path, offsets, CONSUMER, config.right.flags, config.right.attrs, edgeInputs.length > 0 ? EVENT_BUFFER_MAX : 0);
+    const fd = addon.request(chip.path, offsets, CONSUMER, config.right.flags, config.right.attrs, edgeInputs.length > 0 ? EVENT_BUFFER_MAX : 0);
+    return E.right({ chip, lines, polled: inputs.length, edges: edgeInputs.length, fd });
   } catch (e) {
     return E.left(requestError(lines, e));
   }
-
-  const index = new Map(lines.map((p, i) => [p.pin, i]));
-  let closed = false;
-  const notOpen = (pin: number): E.Either<DriverError, never> => E.left(closed ? errors.released(pin) : errors.notRequested(pin));
-
-  // The edge lines' events come on the request's own file descriptor, read by the addon's reader thread.
-  const toEdge = (e: ReaderRecord): KernelEdge => ({ pin: e.offset, rising: e.rising, timestampNs: e.timestampNs, seqno: e.seqno });
-  const watch = singleWatch({
-    none: edgeInputs.length === 0,
-    closed: () => closed,
-    start: (subscriber) => {
-      // What was queued before anyone listened belongs to nobody: drop it, so the levels read next are the start.
-      while (addon.readEvents(fd).length > 0);
-      // The thread empties the kernel's queue as it fills; the pump hands on what it read, yielding to MQTT (see edge-pump).
-      let reader: ReaderHandle | undefined;
-      const pump = edgePump(
-        () => (reader === undefined ? [] : addon.readerTake(reader).map(toEdge)),
-        (e) => subscriber.next(e),
-        (err) => subscriber.error(err),
-      );
-      reader = addon.readerStart([fd], [0], 2, pump.readable);
-      const started = reader;
-      return () => {
-        addon.readerStop(started);
-        pump.stop();
-      };
-    },
-  });
-  const edges = watch.edges;
-
-  return E.right({
-    kind: 'cdev',
-    description: `${chip.name} (${chip.label})`,
-    why,
-    inputs: inputs.map((p) => p.pin),
-    edgeInputs: edgeInputs.map((p) => p.pin),
-    edges,
-    readInputs: () => {
-      if (closed) return E.left(errors.released());
-      if (inputs.length === 0) return E.right([]);
-      // The inputs are the request's first lines: one ioctl reads them all.
-      return E.tryCatch(() => addon.getValues(fd, inputs.length).map(level), (e) => errors.failed(undefined, e));
-    },
-    read: (pin) => {
-      const i = index.get(pin);
-      if (i === undefined || closed) return notOpen(pin);
-      return E.tryCatch(() => level(addon.getValues(fd, i + 1)[i]), (e) => errors.failed(pin, e));
-    },
-    write: (pin, value) => {
-      const i = index.get(pin);
-      if (i === undefined || closed) return notOpen(pin);
-      if (lines[i]?.direction !== 'output') return E.left(errors.notAnOutput(pin));
-      return E.tryCatch(
-        () => {
-          addon.setValues(fd, [i], [value]);
-          return level(addon.getValues(fd, i + 1)[i]);
-        },
-        (e) => errors.failed(pin, e),
-      );
-    },
-    close: () => {
-      if (closed) return;
-      closed = true;
-      // A reader thread still running ends before its descriptor is closed.
-      watch.stop();
-      try {
-        addon.close(fd);
-      } catch {
-        // Best effort: the kernel frees the lines when the process exits.
-      }
-    },
-  });
 };

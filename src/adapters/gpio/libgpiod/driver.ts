@@ -1,11 +1,11 @@
 import * as E from 'fp-ts/Either';
-import { type InputSpec, type Level, type OutputSpec, type PinSpec, watchesEdges } from '../../../core/model';
+import { type InputSpec, type Level, lineOf, type OutputSpec, type PinSpec, watchesEdges } from '../../../core/model';
 import type { DriverError, GpioDriver } from '../driver';
 import { type Addon, type AddonBulk, type AddonChip, type AddonLine, Flag, loadAddon, RequestType } from './addon';
 import { loadNativeAddon, type NativeAddon } from '../native/addon';
 import { type EdgeLines, loadEdgeAddon, requestEdgeLines } from './edges';
 import { singleWatch } from '../edge-pump';
-import { chooseChip, CONSUMER } from '../chip';
+import { type ChipUsed, choosePinChips, CONSUMER } from '../chip';
 import * as errors from '../errors';
 import * as messages from '../messages';
 import type { Either } from '../../../core/either';
@@ -14,6 +14,8 @@ export interface LibgpiodDriver extends GpioDriver {
   readonly kind: 'libgpiod';
   /** Which chip and why it was chosen, for the start-up log. */
   readonly why: string;
+  /** Every chip the pins are on, each with why it was chosen and its pins, for the start-up log. */
+  readonly chips: ReadonlyArray<ChipUsed>;
 }
 
 const inputFlags = (p: InputSpec): number =>
@@ -26,11 +28,15 @@ const outputFlags = (p: OutputSpec): number => (p.activeLow ? Flag.ACTIVE_LOW : 
 const level = (v: number): Level => (v ? 1 : 0);
 
 /** Why a request failed, in the user's terms (see messages.requestRefused). */
-const requestError = (addon: Addon, chip: AddonChip, pins: ReadonlyArray<number>, flags: number, e: unknown): string =>
+const requestError = (addon: Addon, chip: AddonChip, pins: ReadonlyArray<number>, flags: number, e: unknown, specs: ReadonlyArray<PinSpec> = []): string =>
   messages.requestRefused(e, {
     chip: chip.name,
     path: `/dev/${chip.name}`,
     pins,
+    pinOf: (line) => {
+      const p = specs.find((q) => lineOf(q) === line);
+      return p === undefined || p.pin === line ? String(line) : `${p.pin} (line ${line})`;
+    },
     // Line info names the holder; a Line object for a line we do not hold releases nothing when collected.
     holder: () => pins.map((pin) => ({ pin, consumer: new addon.Line(chip, pin).consumer })).find((l) => l.consumer),
     // libgpiod 1.x sets bias through uAPI v1, which a kernel before 5.5 refuses with EINVAL.
@@ -49,6 +55,12 @@ const requestError = (addon: Addon, chip: AddonChip, pins: ReadonlyArray<number>
  * API, called from our addon (see ./edges.ts): one event request per line,
  * as uAPI v1 has it. Their levels are read through those requests.
  *
+ * Pins may be on several chips (a GPIO expander's gpiochip beside the
+ * header's): every chip is chosen and every line checked before any is
+ * requested; each chip has its own bulks and lines, and the edge lines of
+ * every chip are read by one reader thread. The port's pins are the topics'
+ * numbers; each is line `lineOf(p)` of its chip.
+ *
  * Chip, bulk and line objects are held for the driver's life: node-libgpiod
  * releases a line when its object is garbage-collected.
  */
@@ -65,17 +77,13 @@ export const openLibgpiodDriver = (
   const ours = watched.length === 0 ? undefined : loadEdgeAddon(watched.map((p) => p.pin), loadOurs);
   if (ours !== undefined && E.isLeft(ours)) return ours;
   const { Chip } = addon.right;
-  const chosen = chooseChip({ getChipNames: () => addon.right.getChipNames(), open: (name) => new Chip(name) }, chipWanted);
+  // Every chip chosen and every range problem found before any line is touched.
+  const chosen = choosePinChips({ getChipNames: () => addon.right.getChipNames(), open: (name) => new Chip(name) }, pins, chipWanted);
   if (E.isLeft(chosen)) return chosen;
-  const { chip, why } = chosen.right;
+  const chips = chosen.right;
   const { Bulk, Line } = addon.right;
 
-  // Every range problem before any line is touched.
-  const lines = chip.numberOfLines;
-  const outOfRange = pins.filter((p) => p.pin >= lines).map((p) => p.pin);
-  if (outOfRange.length > 0) return E.left(messages.outOfRange(outOfRange, chip.name, lines));
-
-  const keepAlive: { chip?: AddonChip } = { chip };
+  const keepAlive: { chips?: ReadonlyArray<AddonChip> } = { chips: chips.map((c) => c.chip) };
   const held: Array<{ release(): void }> = [];
   const releaseAll = () => {
     for (const h of held.splice(0).reverse()) {
@@ -86,34 +94,45 @@ export const openLibgpiodDriver = (
       }
     }
   };
+  const chipOf = new Map(chips.flatMap((c) => c.pins.map((p) => [p.pin, c.chip] as const)));
+  const onChip = (p: PinSpec): AddonChip => chipOf.get(p.pin) as AddonChip;
 
+  // Polled inputs: one bulk per chip and distinct flag set.
   const inputs = pins.filter((p): p is InputSpec => p.direction === 'input' && !watchesEdges(p));
-  const groups = new Map<number, InputSpec[]>();
-  for (const p of inputs) groups.set(inputFlags(p), [...(groups.get(inputFlags(p)) ?? []), p]);
   const bulks: Array<{ bulk: AddonBulk; pins: number[] }> = [];
-  for (const [flags, group] of groups) {
-    const offsets = group.map((p) => p.pin);
-    try {
-      const bulk = new Bulk(chip, offsets);
-      bulk.requestInputFlags(CONSUMER, flags);
-      held.push(bulk);
-      bulks.push({ bulk, pins: offsets });
-    } catch (e) {
-      releaseAll();
-      return E.left(requestError(addon.right, chip, offsets, flags, e));
+  for (const c of chips) {
+    const groups = new Map<number, InputSpec[]>();
+    for (const p of inputs.filter((q) => onChip(q) === c.chip)) groups.set(inputFlags(p), [...(groups.get(inputFlags(p)) ?? []), p]);
+    for (const [flags, group] of groups) {
+      const offsets = group.map(lineOf);
+      try {
+        const bulk = new Bulk(c.chip, offsets);
+        bulk.requestInputFlags(CONSUMER, flags);
+        held.push(bulk);
+        bulks.push({ bulk, pins: group.map((p) => p.pin) });
+      } catch (e) {
+        releaseAll();
+        return E.left(requestError(addon.right, c.chip, offsets, flags, e, group));
+      }
     }
   }
 
   let edgeLines: EdgeLines | undefined;
   if (ours !== undefined && E.isRight(ours)) {
+    const byChip = chips
+      .map((c) => ({ chip: c.chip, lines: watched.filter((p) => onChip(p) === c.chip) }))
+      .filter((c) => c.lines.length > 0);
     try {
-      edgeLines = requestEdgeLines(ours.right, chip.name, watched.map((p) => ({ pin: p.pin, flags: inputFlags(p) })));
+      edgeLines = requestEdgeLines(
+        ours.right,
+        byChip.map((c) => ({ chipName: c.chip.name, lines: c.lines.map((p) => ({ pin: p.pin, line: lineOf(p), flags: inputFlags(p) })) })),
+      );
       held.push(edgeLines);
     } catch (e) {
       releaseAll();
-      const offset = (e as { offset?: unknown }).offset;
-      const failed = watched.find((p) => p.pin === offset) ?? (watched[0] as InputSpec);
-      return E.left(requestError(addon.right, chip, [failed.pin], inputFlags(failed), e));
+      const { offset, chipName } = e as { offset?: unknown; chipName?: unknown };
+      const failed = watched.find((p) => onChip(p).name === chipName && lineOf(p) === offset) ?? (watched[0] as InputSpec);
+      return E.left(requestError(addon.right, onChip(failed), [lineOf(failed)], inputFlags(failed), e, [failed]));
     }
   }
 
@@ -121,7 +140,7 @@ export const openLibgpiodDriver = (
   for (const p of pins.filter((q): q is OutputSpec => q.direction === 'output')) {
     const flags = outputFlags(p);
     try {
-      const line = new Line(chip, p.pin);
+      const line = new Line(onChip(p), lineOf(p));
       // No initial level: read the level the line has, without changing its direction, and keep it.
       let initial: number = p.initial === 'keep' ? 0 : p.initial;
       if (p.initial === 'keep') {
@@ -134,7 +153,7 @@ export const openLibgpiodDriver = (
       outputs.set(p.pin, line);
     } catch (e) {
       releaseAll();
-      return E.left(requestError(addon.right, chip, [p.pin], flags, e));
+      return E.left(requestError(addon.right, onChip(p), [lineOf(p)], flags, e, [p]));
     }
   }
 
@@ -174,8 +193,9 @@ export const openLibgpiodDriver = (
 
   return E.right({
     kind: 'libgpiod',
-    description: `${chip.name} (${chip.label})`,
-    why,
+    description: chips.map((c) => c.description).join(', '),
+    why: chips.map((c) => c.why).join('; '),
+    chips: chips.map((c) => ({ description: c.description, why: c.why, pins: c.pins.map((p) => p.pin) })),
     inputs: inputs.map((p) => p.pin),
     edgeInputs: watched.map((p) => p.pin),
     readInputs,
@@ -210,9 +230,9 @@ export const openLibgpiodDriver = (
       // The reader thread ends (joined) before libgpiod closes the event fds it reads.
       watch.stop();
       releaseAll();
-      // The chip stays referenced until here: node-libgpiod releases every line
+      // The chips stay referenced until here: node-libgpiod releases every line
       // requested through a chip when the chip object is collected.
-      keepAlive.chip = undefined;
+      keepAlive.chips = undefined;
     },
   });
 };

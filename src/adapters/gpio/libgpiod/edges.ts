@@ -31,21 +31,23 @@ export interface EdgeLines {
   release(): void;
 }
 
-/** One edge line's request: its pin and libgpiod GPIOD_LINE_REQUEST_FLAG_* (active-low, bias). */
+/** One edge line's request: its pin (the topics' number), its line on the chip, and libgpiod GPIOD_LINE_REQUEST_FLAG_* (active-low, bias). */
 export interface EdgeRequest {
   readonly pin: number;
+  readonly line: number;
   readonly flags: number;
 }
 
 /** uAPI v1's event queue per line (the kernel's kfifo): a wake-up that finds this many may have lost more. */
 export const V1_QUEUE = 16;
 
-type Event = Pick<LgEvent, 'timestampNs' | 'rising' | 'offset'>;
+/** An event with the pin it is of (uAPI v1 names the line by its fd). */
+type Event = Pick<LgEvent, 'timestampNs' | 'rising'> & { readonly pin: number };
 
 const byTime = (a: Event, b: Event): number => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0);
 
 /** uAPI v1 has no sequence numbers: a lost event shows only as two edges in one direction. */
-const toEdge = (e: Event): KernelEdge => ({ pin: e.offset, rising: e.rising, timestampNs: e.timestampNs });
+const toEdge = (e: Event): KernelEdge => ({ pin: e.pin, rising: e.rising, timestampNs: e.timestampNs });
 
 /** Our addon with its libgpiod 1.x event functions, or why not and how to fix it. */
 export const loadEdgeAddon = (pins: ReadonlyArray<number>, load: () => Either<string, NativeAddon> = loadNativeAddon): Either<string, NativeAddon> => {
@@ -58,55 +60,113 @@ export const loadEdgeAddon = (pins: ReadonlyArray<number>, load: () => Either<st
   return loaded;
 };
 
-/**
- * Requests `lines` for both edges (whatever each pin's `edge`: its state
- * needs every change) under our consumer name. Throws the addon's error
- * (`code`, `offset`) when a line cannot be requested, having released the others.
- */
-export const requestEdgeLines = (addon: NativeAddon, chipName: string, lines: ReadonlyArray<EdgeRequest>): EdgeLines => {
-  const pins = lines.map((l) => l.pin);
-  const handle: LgHandle = addon.lgRequestEdges(chipName, pins, lines.map((l) => l.flags), CONSUMER, 'both');
-  const fds = addon.lgFds(handle);
-  /** Each line's events are in order; across lines, the timestamps say which came first (a stable sort keeps ties). */
-  const inOrder = (events: Event[]): KernelEdge[] => (pins.length > 1 ? events.sort(byTime) : events).map(toEdge);
+/** One chip's edge lines, as {@link watchEdgeLines} reads them with the others. */
+interface ChipEdgeLines {
+  readonly pins: ReadonlyArray<number>;
+  readonly fds: ReadonlyArray<number>;
+  /** Every event queued on every line of the chip, and the indices of the lines whose queue was full. */
+  readonly drain: () => { events: Event[]; full: number[] };
+  readonly read: (pin: number) => Level;
   /** A full queue dropped whatever came next, and v1 numbers nothing: the line's level now says where it ended. */
-  const lostEdge = (i: number): KernelEdge => ({
-    pin: pins[i] as number,
-    rising: addon.lgGetValue(handle, i) === 1,
+  readonly lostEdge: (pin: number) => KernelEdge;
+  readonly release: () => void;
+}
+
+/**
+ * Requests `lines` of one chip for both edges (whatever each pin's `edge`:
+ * its state needs every change) under our consumer name. Throws the addon's
+ * error (`code`, `offset`: the line) when a line cannot be requested, having
+ * released the others.
+ */
+const requestChipEdgeLines = (addon: NativeAddon, chipName: string, lines: ReadonlyArray<EdgeRequest>): ChipEdgeLines => {
+  const pins = lines.map((l) => l.pin);
+  const handle: LgHandle = addon.lgRequestEdges(chipName, lines.map((l) => l.line), lines.map((l) => l.flags), CONSUMER, 'both');
+  const fds = addon.lgFds(handle);
+  const lostEdge = (pin: number): KernelEdge => ({
+    pin,
+    rising: addon.lgGetValue(handle, pins.indexOf(pin)) === 1,
     timestampNs: process.hrtime.bigint(),
     lost: true,
   });
-  const drain = (): KernelEdge[] => {
-    const all: LgEvent[] = [];
-    const full: number[] = [];
-    pins.forEach((_, i) => {
-      const events = addon.lgReadEvents(handle, i);
-      if (events.length >= V1_QUEUE) full.push(i);
-      all.push(...events);
-    });
-    return [...inOrder(all), ...full.map(lostEdge)];
+  return {
+    pins,
+    fds,
+    drain: () => {
+      const events: Event[] = [];
+      const full: number[] = [];
+      pins.forEach((pin, i) => {
+        const got = addon.lgReadEvents(handle, i);
+        if (got.length >= V1_QUEUE) full.push(pin);
+        for (const e of got) events.push({ pin, rising: e.rising, timestampNs: e.timestampNs });
+      });
+      return { events, full };
+    },
+    read: (pin) => (addon.lgGetValue(handle, pins.indexOf(pin)) ? 1 : 0),
+    lostEdge,
+    release: () => addon.lgRelease(handle),
   };
-  /** What the reader thread read: its `full` marks (a read that found a line's queue full) become lost edges, after the batch. */
+};
+
+/**
+ * The edge lines of every chip (`chips`: each chip's name and lines), one
+ * event request per line as uAPI v1 has it, every line of every chip read
+ * by one reader thread. Throws the addon's error (`code`, `offset`, and
+ * `chipName`) when a line cannot be requested, having released the others.
+ */
+export const requestEdgeLines = (addon: NativeAddon, chips: ReadonlyArray<{ readonly chipName: string; readonly lines: ReadonlyArray<EdgeRequest> }>): EdgeLines => {
+  const parts: ChipEdgeLines[] = [];
+  const releaseAll = (): void => {
+    for (const part of parts.splice(0).reverse()) part.release();
+  };
+  for (const { chipName, lines } of chips) {
+    try {
+      parts.push(requestChipEdgeLines(addon, chipName, lines));
+    } catch (e) {
+      releaseAll();
+      if (typeof e === 'object' && e !== null) Object.assign(e, { chipName });
+      throw e;
+    }
+  }
+  const pins = parts.flatMap((p) => p.pins);
+  const partOf = new Map(parts.flatMap((part) => part.pins.map((pin) => [pin, part] as const)));
+  /** Each line's events are in order; across lines, the timestamps say which came first (a stable sort keeps ties). */
+  const inOrder = (events: Event[]): KernelEdge[] => (pins.length > 1 ? events.sort(byTime) : events).map(toEdge);
+  const lostEdge = (pin: number): KernelEdge => (partOf.get(pin) as ChipEdgeLines).lostEdge(pin);
+  /** What the reader thread read (each fd labelled with its pin): its `full` marks become lost edges, after the batch. */
   const fromReader = (records: ReaderRecord[]): KernelEdge[] => {
-    const events = records.filter((r) => !r.full);
-    const full = [...new Set(records.filter((r) => r.full).map((r) => pins.indexOf(r.offset)))];
+    const events = records.filter((r) => !r.full).map((r) => ({ pin: r.offset, rising: r.rising, timestampNs: r.timestampNs }));
+    const full = [...new Set(records.filter((r) => r.full).map((r) => r.offset))];
     return full.length === 0 ? inOrder(events) : [...inOrder(events), ...full.map(lostEdge)];
   };
   return {
     pins,
-    drain,
-    read: (pin) => (addon.lgGetValue(handle, pins.indexOf(pin)) ? 1 : 0),
+    drain: () => {
+      const events: Event[] = [];
+      const full: number[] = [];
+      for (const part of parts) {
+        const got = part.drain();
+        events.push(...got.events);
+        full.push(...got.full);
+      }
+      return [...inOrder(events), ...full.map(lostEdge)];
+    },
+    read: (pin) => (partOf.get(pin) as ChipEdgeLines).read(pin),
     watch: (onEdges, onError) => {
-      // One thread for every line's fd; the pump hands on what it read, yielding to MQTT (see edge-pump).
+      // One thread for every line's fd of every chip, each fd labelled with its pin; the pump hands on what it read, yielding to MQTT (see edge-pump).
       let reader: ReaderHandle | undefined;
       const pump = edgePump(() => (reader === undefined ? [] : fromReader(addon.readerTake(reader))), (e) => onEdges([e]), onError);
-      reader = addon.readerStart(fds, pins, 1, pump.readable);
+      reader = addon.readerStart(
+        parts.flatMap((p) => p.fds),
+        pins,
+        1,
+        pump.readable,
+      );
       const started = reader;
       return () => {
         addon.readerStop(started);
         pump.stop();
       };
     },
-    release: () => addon.lgRelease(handle),
+    release: releaseAll,
   };
 };

@@ -58,6 +58,8 @@ export interface ReaderRecord {
    * the kernel may have dropped edges after the records before this one.
    */
   readonly full: boolean;
+  /** The index in readerStart's `fds` of the fd this record was read from: which request (and so which chip) it is of. */
+  readonly source: number;
 }
 
 /** A reader thread, from readerStart. */
@@ -98,6 +100,7 @@ export interface NativeAddon {
    * runs on the event loop when records (or a failure) wait. `format` 1:
    * uAPI v1 records (a libgpiod 1.x event fd from lgFds), each with the
    * offset `offsets[i]` of its fd; 2: uAPI v2 line events (a request fd).
+   * The fds may be of several chips' requests: each record names its fd's index.
    */
   readerStart(fds: ReadonlyArray<number>, offsets: ReadonlyArray<number>, format: 1 | 2, onReady: () => void): ReaderHandle;
   /** Every record read since the last take, in the order read; once none is left, throws the failure that ended the thread. */
