@@ -1,5 +1,5 @@
 import { asyncScheduler, concat, connect, defaultIfEmpty, defer, filter, from, map, merge, mergeMap, Observable, of, type OperatorFunction, takeUntil, tap, timer } from 'rxjs';
-import { blockedMessage, blockers, groupOfPin, groupState, type GroupState, type Interlocks, observe, planInterlock, startupMessage, startupOffs, supersededMessage, switchesOn } from '../core/interlock';
+import { blockedMessage, blockers, changes, groupOfPin, groupState, type GroupState, type Interlocks, observe, planInterlock, startupMessage, startupOffs, supersededMessage, switchesOn } from '../core/interlock';
 import type { Level } from '../core/model';
 import type { Output } from '../core/outputs';
 import { type OutputCommand, rejected } from '../core/requests';
@@ -93,7 +93,8 @@ const interlockGroup = (command$: Observable<Item>, group: ReadonlyArray<number>
         merge(
           deps.run(g$.pipe(filter((g): g is { readonly run: Item } => 'run' in g), map((g) => g.run))).pipe(
             tap((o) => {
-              if (o._tag === 'State' && members.has(o.pin)) state = observe(state, o.pin, o.level, now());
+              // The clock is read only when the group's knowledge changes: most states are answers that change nothing.
+              if (o._tag === 'State' && members.has(o.pin) && changes(state, o.pin, o.level)) state = observe(state, o.pin, o.level, now());
             }),
           ),
           g$.pipe(filter((g): g is { readonly answer: Output } => 'answer' in g), map((g) => g.answer)),
