@@ -19,24 +19,31 @@ const GROUP = [0, 1, 2];
 const FREE = [3, 4, 5, 6, 7];
 
 /**
- * ns per write request through `connector` on the simulated chip, without
- * and with `interlocks` (no dead time: its wait is time, not work). The
- * requests go to `pins`, each a write of 1 to the next one: in the group,
- * each switches the one before off first (one more write and state).
+ * ns per switch-over through `connector` on the simulated chip. In the group
+ * (`pins` is GROUP), each switch-over moves "on" to the next pin: with the
+ * interlock that is one request (a write of 1; the interlock writes the
+ * previous pin off first), without it the two requests a user would send by
+ * hand (a write of 0 to the previous pin, then a write of 1). Outside the
+ * group each pin goes 1, 0, 1, ..., one request each, with and without
+ * interlocks configured. No dead time: its wait is time, not work.
  */
 const requestCost = (dist: Dist, pins: ReadonlyArray<number>, n: number, passes: number) => {
   const opened = dist.openSimDriver(PINS);
   if (opened._tag === 'Left') throw new Error(opened.left);
   const driver = opened.right;
-  const requests = Array.from({ length: n }, (_, i) => ({
-    topic: `gpio/t/${pins[i % pins.length] as number}/write`,
-    // Outside the group each pin goes 1, 0, 1, ...; in it, always 1 (the interlock switches the others off).
-    payload: pins === GROUP || Math.floor(i / pins.length) % 2 === 0 ? '1' : '0',
-    retained: false,
-    reply: { qos: 0 as const },
-  }));
+  const write = (pin: number, payload: string) => ({ topic: `gpio/t/${pin}/write`, payload, retained: false, reply: { qos: 0 as const } });
+  const grouped = pins === GROUP;
+  const requestsOf = (on: boolean) =>
+    Array.from({ length: n }, (_, i) => {
+      const pin = pins[i % pins.length] as number;
+      if (!grouped) return [write(pin, Math.floor(i / pins.length) % 2 === 0 ? '1' : '0')];
+      const previous = pins[(i + pins.length - 1) % pins.length] as number;
+      return on ? [write(pin, '1')] : [write(previous, '0'), write(pin, '1')];
+    }).flat();
+  const sides = { off: requestsOf(false), on: requestsOf(true) };
   const pass = (on: boolean): number => {
     for (const p of PINS) driver.write(p.pin, 0);
+    const requests = on ? sides.on : sides.off;
     const request$ = new Subject<(typeof requests)[number]>();
     let answered = 0;
     let states = 0;
@@ -51,10 +58,10 @@ const requestCost = (dist: Dist, pins: ReadonlyArray<number>, n: number, passes:
     for (const r of requests) request$.next(r);
     const ns = Number(process.hrtime.bigint() - t0) / n;
     subscription.unsubscribe();
-    if (answered !== n) throw new Error(`interlock bench: ${answered} answers to ${n} requests`);
-    // In the group with the interlock, every request after the first also switches one off.
-    const offs = on && pins === GROUP ? n - 1 : 0;
-    if (states !== n + offs + PINS.length) throw new Error(`interlock bench: ${states} states for ${n} requests (${offs} offs expected)`);
+    if (answered !== requests.length) throw new Error(`interlock bench: ${answered} answers to ${requests.length} requests`);
+    // With the interlock in the group, every switch-over but the first also switches one off, unasked.
+    const offs = on && grouped ? n - 1 : 0;
+    if (states !== requests.length + offs + PINS.length) throw new Error(`interlock bench: ${states} states for ${requests.length} requests (${offs} offs expected)`);
     return ns;
   };
   return alternatePasses(pass, passes);
@@ -70,36 +77,36 @@ export const interlock: Bench = {
     ctx.log('interlock: grouped pins done');
     const free = requestCost(dist, FREE, n, passes);
     ctx.log('interlock: free pins done');
-    const added = summarize(group.added);
+    const ratio = summarize(group.on.map((x, i) => x / (group.off[i] as number)));
     const freeAdded = summarize(free.added);
     const rows: Row[] = [
-      { label: 'write 1 through connector, no interlocks', unit: 'ns', summary: summarize(group.off) },
-      { label: 'write 1 to a pin of a group of 3 (switches the last one off first)', unit: 'ns', summary: summarize(group.on) },
-      { label: 'added per command in a group (with − without, pass by pass)', unit: 'ns', summary: added },
+      { label: 'switch-over in a group of 3 by hand, no interlocks (write 0 to one, write 1 to the next)', unit: 'ns', summary: summarize(group.off) },
+      { label: 'switch-over with the interlock (write 1 to the next; the interlock switches the other off)', unit: 'ns', summary: summarize(group.on) },
+      { label: 'with the interlock / by hand (pass by pass)', unit: '×', summary: ratio },
       { label: 'write to a pin in no group, no interlocks', unit: 'ns', summary: summarize(free.off) },
       { label: 'write to a pin in no group, interlocks configured', unit: 'ns', summary: summarize(free.on) },
-      { label: 'added per command to a pin in no group', unit: 'ns', summary: freeAdded },
+      { label: 'added per command to a pin in no group (with − without, pass by pass)', unit: 'ns', summary: freeAdded },
     ];
     return {
       id: this.id,
       title: '10. Interlocks',
       about: [
-        'What the interlock costs per command, in-process on the compiled code, without MQTT: ' +
-          `write requests pushed through \`connector\` on the simulated chip with 8 outputs, without and with \`interlocks: [[0, 1, 2]]\` ` +
-          `(\`interlockDelay: 0\`: the dead time is waiting, not work), alternating pass by pass (${passes} passes of ${n} requests). ` +
-          'In the group each request is a write of 1 to the next pin, so with the interlock each one also writes the previous pin off and publishes its state: ' +
-          'the added cost is that second write and state plus the gate. A pin in no group passes one filter more.',
+        'What the interlock costs per command, in-process on the compiled code, without MQTT, on the simulated chip with 8 outputs, ' +
+          `\`interlocks: [[0, 1, 2]]\` and \`interlockDelay: 0\` (the dead time is waiting, not work), alternating pass by pass (${passes} passes of ${n} switch-overs or writes). ` +
+          'In the group, a switch-over moves "on" from one pin to the next: with the interlock it is one request, the interlock writing the other pin off (and publishing its state) first; ' +
+          'without it, the two requests a careful user sends by hand (off, then on), which give the same writes and states. The ratio is the price of the gate. ' +
+          'A pin in no group passes one filter more.',
       ],
       tables: [{ rows }],
       targets: [
         {
-          what: "added per command in a group (in-process) / 36.5 µs, the service's CPU per round trip in its cheapest case (figure 1)",
-          goal: '≤ 10 %',
-          value: `${fmt((added.median / 36_500) * 100)} %`,
-          met: added.median / 36_500 <= 0.1,
+          what: 'a switch-over with the interlock / the same writes by hand without it (in-process)',
+          goal: '≤ 1.5 ×',
+          value: `${fmt(ratio.median)} ×`,
+          met: ratio.median <= 1.5,
         },
         {
-          what: 'added per command to a pin in no group / 36.5 µs',
+          what: "added per command to a pin in no group / 36.5 µs, the service's CPU per round trip in its cheapest case (figure 1)",
           goal: '≤ 2 %',
           value: `${fmt((freeAdded.median / 36_500) * 100)} %`,
           met: freeAdded.median / 36_500 <= 0.02,

@@ -155,7 +155,7 @@ describe(`interlocks on the kernel's gpio-sim (gpio.driver: ${DRIVER}), a group 
   });
 
   it('must fail: the same analysis finds overlaps when the same commands run without the interlock', async () => {
-    const { sets } = await fuzz(commands(300, SEED), false);
+    const { sets } = await fuzz(commands(150, SEED), false);
     const violations = interlockViolations(sets, [GROUP], DELAY_MS - 0.001);
     process.stdout.write(`without the interlock: ${violations.filter((v) => v.kind === 'overlap').length} overlaps, ${violations.filter((v) => v.kind === 'dead-time').length} short dead times\n`);
     expect(violations.filter((v) => v.kind === 'overlap').length).toBeGreaterThan(0);

@@ -29,13 +29,22 @@ export const switchesOn = (c: OutputCommand): boolean => {
   }
 };
 
-/** What the interlock knows of one group: which of its pins are on, and when each last went off (ms, the scheduler's clock). */
+/**
+ * What the interlock knows of one group: which of its pins are on (by pin
+ * number), and when each last went off (ms, the scheduler's clock). Arrays:
+ * a group is a handful of pins, and this is made anew on every change.
+ */
 export interface GroupState {
-  readonly on: ReadonlySet<number>;
-  readonly offAt: ReadonlyMap<number, number>;
+  readonly on: ReadonlyArray<number>;
+  readonly offAt: ReadonlyArray<readonly [pin: number, atMs: number]>;
 }
 
-export const groupState = (on: Iterable<number> = []): GroupState => ({ on: new Set(on), offAt: new Map() });
+const byNumber = (a: number, b: number): number => a - b;
+
+export const groupState = (on: Iterable<number> = []): GroupState => ({ on: [...new Set(on)].sort(byNumber), offAt: [] });
+
+/** Whether a line of the group written (or read) at `level` changes what the group knows: only then is {@link observe} needed. */
+export const changes = (state: GroupState, pin: number, level: Level): boolean => (level === 1) !== state.on.includes(pin);
 
 /**
  * The group after a line of it was written (or read) at `level` at `now`:
@@ -43,15 +52,9 @@ export const groupState = (on: Iterable<number> = []): GroupState => ({ on: new 
  * whether it is on.
  */
 export const observe = (state: GroupState, pin: number, level: Level, now: number): GroupState => {
-  const wasOn = state.on.has(pin);
-  if ((level === 1) === wasOn) return state;
-  const on = new Set(state.on);
-  if (level === 1) {
-    on.add(pin);
-    return { on, offAt: state.offAt };
-  }
-  on.delete(pin);
-  return { on, offAt: new Map(state.offAt).set(pin, now) };
+  if (!changes(state, pin, level)) return state;
+  if (level === 1) return { on: [...state.on, pin].sort(byNumber), offAt: state.offAt };
+  return { on: state.on.filter((p) => p !== pin), offAt: [...state.offAt.filter(([p]) => p !== pin), [pin, now]] };
 };
 
 /** The steps of one command for a pin of a group. */
@@ -62,6 +65,8 @@ export interface InterlockPlan {
   readonly waitMs: number;
 }
 
+const NOTHING: InterlockPlan = { offs: [], waitMs: 0 };
+
 /**
  * What a command for `pin` must do first: an off (or a command that does not
  * switch on) nothing; an on switches every other pin of the group that is on
@@ -70,18 +75,19 @@ export interface InterlockPlan {
  * between two pins, not on one.
  */
 export const planInterlock = (state: GroupState, pin: number, on: boolean, delayMs: number, now: number): InterlockPlan => {
-  if (!on) return { offs: [], waitMs: 0 };
-  const offs = [...state.on].filter((p) => p !== pin).sort((a, b) => a - b);
+  if (!on) return NOTHING;
+  const offs = blockers(state, pin);
   let until = offs.length > 0 ? now + delayMs : now;
-  for (const [p, at] of state.offAt) if (p !== pin) until = Math.max(until, at + delayMs);
-  return { offs, waitMs: Math.max(0, until - now) };
+  for (const [p, at] of state.offAt) if (p !== pin && at + delayMs > until) until = at + delayMs;
+  return offs.length === 0 && until <= now ? NOTHING : { offs, waitMs: Math.max(0, until - now) };
 };
 
 /** The pins of the group other than `pin` that are still on: none, or the on must not happen (their off failed). */
-export const blockers = (state: GroupState, pin: number): ReadonlyArray<number> => [...state.on].filter((p) => p !== pin).sort((a, b) => a - b);
+export const blockers = (state: GroupState, pin: number): ReadonlyArray<number> =>
+  state.on.length === 0 || (state.on.length === 1 && state.on[0] === pin) ? [] : state.on.filter((p) => p !== pin);
 
 /** The pins to switch off at start-up: every pin of a group in which more than one is on (kept levels), none otherwise. */
-export const startupOffs = (state: GroupState): ReadonlyArray<number> => (state.on.size > 1 ? [...state.on].sort((a, b) => a - b) : []);
+export const startupOffs = (state: GroupState): ReadonlyArray<number> => (state.on.length > 1 ? state.on : []);
 
 /** Index from pin to its group's number. */
 export const groupOfPin = (interlocks: Interlocks): ReadonlyMap<number, number> =>

@@ -1,5 +1,5 @@
-import { asyncScheduler, concat, connect, defaultIfEmpty, defer, filter, from, map, merge, mergeMap, type Observable, of, type OperatorFunction, takeUntil, tap, timer } from 'rxjs';
-import { blockedMessage, blockers, groupOfPin, groupState, type GroupState, type Interlocks, observe, planInterlock, startupMessage, startupOffs, supersededMessage, switchesOn } from '../core/interlock';
+import { asyncScheduler, concat, connect, defaultIfEmpty, defer, filter, from, map, merge, mergeMap, Observable, of, type OperatorFunction, takeUntil, tap, timer } from 'rxjs';
+import { blockedMessage, blockers, changes, groupOfPin, groupState, type GroupState, type Interlocks, observe, planInterlock, startupMessage, startupOffs, supersededMessage, switchesOn } from '../core/interlock';
 import type { Level } from '../core/model';
 import type { Output } from '../core/outputs';
 import { type OutputCommand, rejected } from '../core/requests';
@@ -69,7 +69,13 @@ const interlockGroup = (command$: Observable<Item>, group: ReadonlyArray<number>
         const left = planInterlock(state, c.pin, on, deps.interlocks.delayMs, now()).waitMs;
         return left > 0 ? timer(left).pipe(mergeMap(() => due$)) : of({ run: c });
       });
-      if (plan.waitMs === 0) return concat(offs(plan.offs), due$);
+      // No wait (the common case, and every case with no dead time): the offs and the on in one synchronous pass.
+      if (plan.waitMs === 0) {
+        return new Observable<Gated>((subscriber) => {
+          for (const p of plan.offs) subscriber.next({ run: offCommand(p) });
+          return due$.subscribe(subscriber);
+        });
+      }
       // The group's next command replaces this one; the commands' end does not (it is no command).
       const replaced: Gated = { answer: rejected(supersededMessage(c.topic, c.pin, group), c.reply) };
       const waited$ = timer(plan.waitMs).pipe(
@@ -87,7 +93,8 @@ const interlockGroup = (command$: Observable<Item>, group: ReadonlyArray<number>
         merge(
           deps.run(g$.pipe(filter((g): g is { readonly run: Item } => 'run' in g), map((g) => g.run))).pipe(
             tap((o) => {
-              if (o._tag === 'State' && members.has(o.pin)) state = observe(state, o.pin, o.level, now());
+              // The clock is read only when the group's knowledge changes: most states are answers that change nothing.
+              if (o._tag === 'State' && members.has(o.pin) && changes(state, o.pin, o.level)) state = observe(state, o.pin, o.level, now());
             }),
           ),
           g$.pipe(filter((g): g is { readonly answer: Output } => 'answer' in g), map((g) => g.answer)),
