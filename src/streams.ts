@@ -51,3 +51,5 @@ export { decodeConfig } from './core/config';
 export type { Either, Left, Right } from './core/either';
 export type { GpioDriver, SimulatedGpio, DriverError, KernelEdge } from './core/driver';
 export { isSimulated } from './core/driver';
+export { failsafe, type FailsafeDeps } from './streams/failsafe';
+export { failsafesOf, failsafeWrite, failsafeMessage, FAILSAFE_AFTER_MAX_MS, type Failsafe, type FailsafeSpec, type FailsafeMoved, type FailsafeReport } from './core/failsafe';

@@ -50,6 +50,7 @@ describe.each(hardwareDrivers())(`failsafe levels (gpio.driver: %s) on the kerne
     const chip = newChip();
     const broker = await Mosquitto.start();
     const client = await TestClient.connect(broker.url);
+    await client.subscribe([`gpio/${THING}/+/state`]);
     const service = await Service.start(config(driver, broker.port));
     await service.ready(READY_MS);
     expect([17, 18, 19].map((p) => chip.level(p))).toEqual([1, 1, 1]);

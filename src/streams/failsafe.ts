@@ -35,7 +35,7 @@ const byDelay = (outputs: ReadonlyArray<FailsafeSpec>): ReadonlyArray<readonly [
  * connection lost again starts every timer afresh.
  *
  * The writes are plain output commands: they go where requested writes go
- * (streams/requests `failsafe$`), so a write cancels a pulse on the pin, and
+ * (streams/requests, `command$`), so a write cancels a pulse on the pin, and
  * whatever else runs on the output path sees them as it sees any write.
  */
 export const failsafe = (connected$: Observable<boolean>, deps: FailsafeDeps): Observable<OutputCommand | FailsafeReport> => {
