@@ -96,6 +96,15 @@ describe('config: interlocks and interlockDelay', () => {
     expect(E.isRight(decodeConfig({ OutputGpios: '20H,21L,22H,23', interlocks: [[20, 21], [22, 23]] }, env))).toBe(true);
   });
 
+  it('two pins of a group with failsafe: high are an error naming both places (the failsafe passes the interlock)', () => {
+    const out = (pin: number, failsafe: string) => ({ pin, direction: 'output', failsafe, failsafeAfter: 1000 });
+    expect(problems({ pins: [out(20, 'high'), out(21, 'low'), out(22, 'high')], interlocks: [[20, 21, 22]] })).toEqual([
+      'interlocks[0]: pins 20 (pins[0].failsafe) and 22 (pins[2].failsafe) both have failsafe: high: at most one pin of an interlock group may go high when the broker is lost',
+    ]);
+    // One high and the others low or kept is fine.
+    expect(E.isRight(decodeConfig({ pins: [out(20, 'high'), out(21, 'low'), { pin: 22, direction: 'output' }], interlocks: [[20, 21, 22]] }, env))).toBe(true);
+  });
+
   it('interlockDelay is whole milliseconds 0-60000', () => {
     expect(problems({ OutputGpios: '20,21', interlocks: [[20, 21]], interlockDelay: -1 })).toEqual(['interlockDelay: expected an integer 0-60000, got -1']);
   });

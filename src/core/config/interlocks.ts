@@ -16,7 +16,9 @@ const initialPath = (l: Located): string => (l.label === l.path ? l.label : keyP
  * `interlocks:` and `interlockDelay`, checked against the configured pins:
  * each group is a list of two or more configured outputs, a pin is in one
  * group only, and at most one pin of a group starts on (`initial: high`, or
- * `H` in OutputGpios), else the start-up itself would break the interlock.
+ * `H` in OutputGpios), else the start-up itself would break the interlock,
+ * and at most one has `failsafe: high` (the failsafe's writes pass the
+ * interlock, so two would fight).
  * Every problem has its path (`interlocks[1][0]`). No value when there are
  * problems, or no `interlocks` at all.
  */
@@ -46,6 +48,7 @@ export const decodeInterlocks = (
     }
     const group: number[] = [];
     const startsOn: Located[] = [];
+    const failsOn: Located[] = [];
     item.forEach((u: unknown, j) => {
       const at = indexPath(path, j);
       const decoded = integer.decode(u);
@@ -66,6 +69,7 @@ export const decodeInterlocks = (
         return;
       }
       if (spec.spec.initial === 1) startsOn.push(spec);
+      if (spec.spec.failsafe?.level === 1) failsOn.push(spec);
       group.push(pin);
     });
     if (startsOn.length > 1) {
@@ -73,6 +77,17 @@ export const decodeInterlocks = (
       const more = startsOn.length > 2 ? ` (and ${startsOn.slice(2).map((l) => `${l.spec.pin} at ${initialPath(l)}`).join(', ')})` : '';
       problems.push(
         problem(path, `pins ${a.spec.pin} (${initialPath(a)}) and ${b.spec.pin} (${initialPath(b)})${more} both start on: at most one pin of an interlock group may start high`),
+      );
+    }
+    if (failsOn.length > 1) {
+      // The failsafe's writes pass the interlock like any other: two failsafe highs would fight, the later one winning.
+      const [a, b] = failsOn as [Located, Located, ...Located[]];
+      const more = failsOn.length > 2 ? ` (and ${failsOn.slice(2).map((l) => `${l.spec.pin} at ${keyPath(l.label, 'failsafe')}`).join(', ')})` : '';
+      problems.push(
+        problem(
+          path,
+          `pins ${a.spec.pin} (${keyPath(a.label, 'failsafe')}) and ${b.spec.pin} (${keyPath(b.label, 'failsafe')})${more} both have failsafe: high: at most one pin of an interlock group may go high when the broker is lost`,
+        ),
       );
     }
     groups.push(group);
