@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadNativeAddon, V2Flag } from '../../src/adapters/gpio/native/addon';
-import { acrossChips, openCdevDriver, requestConfig } from '../../src/adapters/gpio/cdev/driver';
+import { acrossChips, oneSequence, openCdevDriver, requestConfig } from '../../src/adapters/gpio/cdev/driver';
 import type { PinSpec } from '../../src/core/model';
 
 // The uAPI v2 driver's own decisions, and its start-up errors on a machine
@@ -82,5 +82,25 @@ describe('the edges of several chips\' requests, read by one thread', () => {
     const odd = [rec(0, 5, 300, 1), rec(0, 6, 250, 2)];
     expect(acrossChips(odd)).toEqual(odd);
     expect(acrossChips([])).toEqual([]);
+  });
+});
+
+describe('one sequence of seqnos over several requests', () => {
+  it('numbers the records of two requests as one sequence, a gap in either a gap in it of the same size', () => {
+    const seq = oneSequence();
+    const got = [
+      { source: 0, seqno: 7 }, // what was queued before was dropped: a request's first record starts it
+      { source: 1, seqno: 1 },
+      { source: 0, seqno: 8 },
+      { source: 1, seqno: 2 },
+      { source: 1, seqno: 5 }, // the expander's request lost 2 events
+      { source: 0, seqno: 9 },
+    ].map(seq);
+    expect(got).toEqual([1, 2, 3, 4, 7, 8]);
+  });
+
+  it('counts across the u32 wrap of a request', () => {
+    const seq = oneSequence();
+    expect([{ source: 0, seqno: 0xffffffff }, { source: 1, seqno: 3 }, { source: 0, seqno: 0 }, { source: 0, seqno: 2 }].map(seq)).toEqual([1, 2, 3, 5]);
   });
 });

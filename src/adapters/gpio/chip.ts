@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/Either';
+import type { Either } from '../../core/either';
 import { thrown } from './errors';
 import { lineOf, type PinSpec } from '../../core/model';
 import { outOfRange as outOfRange1, permissionDenied } from './messages';
@@ -40,7 +41,7 @@ const describe = <C extends ChipHandle>(c: Present<C>, why: string): ChosenChip<
 });
 
 /** Every chip present, opened once: the chips to choose from, each named by its device file and label. */
-export const presentChips = <C extends ChipHandle>(source: ChipSource<C>, wanted: string): E.Either<string, ReadonlyArray<Present<C>>> => {
+export const presentChips = <C extends ChipHandle>(source: ChipSource<C>, wanted: string): Either<string, ReadonlyArray<Present<C>>> => {
   let names: string[];
   try {
     names = source.getChipNames();
@@ -74,7 +75,7 @@ export const presentChips = <C extends ChipHandle>(source: ChipSource<C>, wanted
  * (on a Pi 5 its number changes between kernels), else the only chip there
  * is; otherwise a name (`gpiochip0`), a number (`0`) or a label, as configured.
  */
-export const choose = <C extends ChipHandle>(present: ReadonlyArray<Present<C>>, wanted: string, key = 'gpio.chip'): E.Either<string, ChosenChip<C>> => {
+export const choose = <C extends ChipHandle>(present: ReadonlyArray<Present<C>>, wanted: string, key = 'gpio.chip'): Either<string, ChosenChip<C>> => {
   const list = present.map((c) => `${c.name} (${c.label})`).join(', ');
   if (wanted === 'auto') {
     const header = present.find((c) => HEADER_LABELS.includes(c.label));
@@ -90,7 +91,7 @@ export const choose = <C extends ChipHandle>(present: ReadonlyArray<Present<C>>,
 };
 
 /** Chooses the chip `gpio.chip` names (see {@link choose}). */
-export const chooseChip = <C extends ChipHandle>(source: ChipSource<C>, wanted: string): E.Either<string, ChosenChip<C>> =>
+export const chooseChip = <C extends ChipHandle>(source: ChipSource<C>, wanted: string): Either<string, ChosenChip<C>> =>
   E.chain((present: ReadonlyArray<Present<C>>) => choose(present, wanted))(presentChips(source, wanted));
 
 /** A chip a driver holds lines of, for the start-up log. */
@@ -126,7 +127,7 @@ export const choosePinChips = <C extends ChipHandle>(
   source: ChipSource<C>,
   pins: ReadonlyArray<PinSpec>,
   defaultChip: string,
-): E.Either<string, ReadonlyArray<ChipPins<C>>> => {
+): Either<string, ReadonlyArray<ChipPins<C>>> => {
   const keys = [...new Set(pins.map((p) => p.chip ?? defaultChip))];
   // The default chip first; without pins, the default chip alone (a driver with nothing to request still names its chip).
   const wanted = keys.length === 0 || keys.includes(defaultChip) ? [defaultChip, ...keys.filter((k) => k !== defaultChip)] : keys;

@@ -97,6 +97,29 @@ export const acrossChips = (records: ReadonlyArray<ReaderRecord>): ReaderRecord[
   return out;
 };
 
+const U32 = 2 ** 32;
+
+/**
+ * The port's edges carry one sequence of seqnos (the stream units find lost
+ * events by its gaps), but each uAPI v2 request numbers its own events. Over
+ * several requests: renumbers the records, in the order they are handed on,
+ * into one sequence from 1 whose gaps are the requests' own: a record that
+ * follows its request's last one by k numbers comes k after the record
+ * before it, whatever its request. A request's first record starts it (what
+ * was queued before anyone listened was dropped on purpose).
+ */
+export const oneSequence = (): ((r: Pick<ReaderRecord, 'source' | 'seqno'>) => number) => {
+  const last = new Map<number, number>();
+  let n = 0;
+  return (r) => {
+    const before = last.get(r.source);
+    const missed = before === undefined ? 0 : (((r.seqno - before - 1) % U32) + U32) % U32;
+    last.set(r.source, r.seqno);
+    n = (n + missed + 1) % U32;
+    return n;
+  };
+};
+
 /** One chip's request: its lines in request order (polled inputs, edge inputs, outputs) and its fd. */
 interface ChipRequest {
   readonly chip: CdevChip;
@@ -189,7 +212,7 @@ export const openCdevDriver = (
   // Every edge request's events come on its own fd; one reader thread reads them all, and names the fd of each.
   const watched = requests.filter((r) => r.edges > 0);
   const pinOf = watched.map((r) => new Map(r.lines.map((p) => [lineOf(p), p.pin])));
-  const toEdge = (e: ReaderRecord): KernelEdge => ({ pin: pinOf[e.source]?.get(e.offset) ?? e.offset, rising: e.rising, timestampNs: e.timestampNs, seqno: e.seqno });
+  const toEdge = (e: ReaderRecord, seqno: number): KernelEdge => ({ pin: pinOf[e.source]?.get(e.offset) ?? e.offset, rising: e.rising, timestampNs: e.timestampNs, seqno });
   const watch = singleWatch({
     none: edgeInputs.length === 0,
     closed: () => closed,
@@ -198,8 +221,10 @@ export const openCdevDriver = (
       for (const r of watched) while (addon.readEvents(r.fd).length > 0);
       // The thread empties the kernel's queues as they fill; the pump hands on what it read, yielding to MQTT (see edge-pump).
       let reader: ReaderHandle | undefined;
+      // One request: the kernel's seqnos as they are. Several: one sequence over them all, so a loss in any shows as a gap.
+      const seqno = watched.length > 1 ? oneSequence() : (r: ReaderRecord) => r.seqno;
       const pump = edgePump(
-        () => (reader === undefined ? [] : (watched.length > 1 ? acrossChips(addon.readerTake(reader)) : addon.readerTake(reader)).map(toEdge)),
+        () => (reader === undefined ? [] : (watched.length > 1 ? acrossChips(addon.readerTake(reader)) : addon.readerTake(reader)).map((r) => toEdge(r, seqno(r)))),
         (e) => subscriber.next(e),
         (err) => subscriber.error(err),
       );
