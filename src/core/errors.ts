@@ -84,3 +84,12 @@ export const eventsLost = (topic: string, pin: number, missed: number | undefine
       ? `The kernel's edge event queue for GPIO ${pin} was full when read: edges may have been lost (uAPI v1, libgpiod 1.x, does not number them), so a count may be short. The level published next is the line's true level.`
       : `The kernel's edge event queue overflowed before GPIO ${pin}'s events were read: ${missed} edge${missed === 1 ? ' was' : 's were'} lost, so a count may be short. The level published next is the line's true level.`,
   );
+
+export const pwmToInput = (topic: string, pin: number): ErrorMessage =>
+  msg(topic, ErrorKind.invalidOperation, `GPIO ${pin} is configured as an INPUT GPIO. Only OUTPUT GPIOs with pwm: in the config take PWM requests.`);
+
+export const pwmNotConfigured = (topic: string, pin: number): ErrorMessage =>
+  msg(topic, ErrorKind.invalidOperation, `GPIO ${pin} is an output without pwm: in the config. Give it pwm: {frequency: 1000} in pins: to take PWM requests.`);
+
+/** `reason` is the PWM payload parser's sentence (core/pwm). */
+export const invalidPwm = (topic: string, reason: string): ErrorMessage => msg(topic, ErrorKind.invalidPayload, reason);

@@ -2,6 +2,8 @@
  * The internal model every config form decodes to. Plain data, no I/O.
  */
 
+import type { PwmSetting } from './pwm';
+
 /** A line's logical level. */
 export type Level = 0 | 1;
 
@@ -53,6 +55,12 @@ export interface OutputSpec extends PinLabels {
   readonly direction: 'output';
   readonly initial: InitialLevel;
   readonly activeLow: boolean;
+  /**
+   * Software PWM on the line (`pwm:` in the per-pin form): started at this
+   * frequency and duty when the service starts; `gpio/<thing>/<pin>/pwm`
+   * changes it. Absent: a plain on/off output, which refuses PWM requests.
+   */
+  readonly pwm?: PwmSetting;
 }
 
 export type PinSpec = InputSpec | OutputSpec;

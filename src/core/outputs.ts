@@ -1,5 +1,6 @@
 import type { Ignored, Rejected, Reply } from './requests';
 import type { Level, PinSpec } from './model';
+import type { PwmSetting } from './pwm';
 
 /** A pin's level, for its state topic. */
 export interface State {
@@ -9,6 +10,18 @@ export interface State {
   /** Set on the answer to a request that carried one: how to answer it. */
   readonly reply?: Reply;
 }
+
+/** A PWM output's frequency and duty, for its `pwm/state` topic: the answer to a PWM request, after a write, at start-up and on reconnect. */
+export interface PwmState {
+  readonly _tag: 'PwmState';
+  readonly pin: number;
+  readonly setting: PwmSetting;
+  /** Set on the answer to a request that carried one. */
+  readonly reply?: Reply;
+}
+
+export const pwmState = (pin: number, setting: PwmSetting, reply?: Reply): PwmState =>
+  reply === undefined ? { _tag: 'PwmState', pin, setting } : { _tag: 'PwmState', pin, setting, reply };
 
 /** A simulated input was set; the poll publishes the change. */
 export interface Simulated {
@@ -64,7 +77,7 @@ export interface Snapshot {
  * events to `.../event`, counts to `.../count`, rejections to
  * `gpio/<thing>/error`, snapshots to `gpio/<thing>/pins`, the rest only to the log.
  */
-export type Output = State | Rejected | Ignored | Simulated | Event | Count | Snapshot;
+export type Output = State | Rejected | Ignored | Simulated | Event | Count | Snapshot | PwmState;
 
 export const state = (pin: number, level: Level): State => ({ _tag: 'State', pin, level });
 

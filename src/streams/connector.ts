@@ -69,7 +69,7 @@ export const connector = (sources: ConnectorSources, deps: ConnectorDeps): Obser
         settings: inputSettings(inputsOf(deps.pins)),
         resync$,
       }),
-      answerRequests(request$, { table, driver, ...(sources.stop$ === undefined ? {} : { stop$: sources.stop$ }) }),
+      answerRequests(request$, { table, driver, resync$, ...(sources.stop$ === undefined ? {} : { stop$: sources.stop$ }) }),
       publishLevels(resync$, all, { driver, thing }),
     );
   const snapshot = deps.snapshot;

@@ -5,6 +5,7 @@ import type { Logger } from '../log/logger';
 import type { GpioDriver } from './driver';
 import { type Addon, loadAddon } from './libgpiod/addon';
 import { thrown } from './errors';
+import * as messages from './messages';
 import { openLibgpiodDriver, type LibgpiodDriver } from './libgpiod/driver';
 import { loadNativeAddon } from './native/addon';
 import { openCdevDriver, type CdevDriver } from './cdev/driver';
@@ -47,6 +48,8 @@ const hardwarePresent = (addon: E.Either<string, Addon>): boolean => {
  */
 export const openDriver = (pins: ReadonlyArray<PinSpec>, gpio: GpioConfig, log: Logger): E.Either<string, GpioDriver> => {
   if (gpio.driver === 'sim') return openSimDriver(pins);
+  const pwm = pins.filter((p) => p.direction === 'output' && p.pwm !== undefined).map((p) => p.pin);
+  if (pwm.length > 0 && gpio.driver === 'libgpiod') return E.left(messages.pwmNeedsCdev(pwm));
   const chosen = (opened: E.Either<string, LibgpiodDriver | CdevDriver>): E.Either<string, GpioDriver> => {
     if (E.isRight(opened)) log.info('GPIO chip chosen', { chip: opened.right.description, why: opened.right.why, driver: opened.right.kind });
     return opened;
@@ -56,6 +59,11 @@ export const openDriver = (pins: ReadonlyArray<PinSpec>, gpio: GpioConfig, log: 
   if (gpio.driver === 'auto' && !hardwarePresent(addon)) {
     log.warn('no GPIO chip found (no /dev/gpiochip*): using the simulated chip; set gpio.driver: libgpiod or cdev to require real hardware');
     return openSimDriver(pins);
+  }
+  if (gpio.driver === 'auto' && pwm.length > 0) {
+    // Software PWM is timed in our addon's thread, on a request of its own: the character-device driver.
+    log.info('PWM outputs configured: using the character-device addon (uAPI v2), whose thread times the PWM', { pwm });
+    return chosen(openCdevDriver(pins, gpio.chip));
   }
   if (gpio.driver === 'auto' && E.isLeft(addon)) {
     const cdev = loadNativeAddon();

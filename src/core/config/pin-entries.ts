@@ -1,8 +1,10 @@
 import type { PinSpec } from '../model';
+import type { PwmSetting } from '../pwm';
 import { decodeProps } from './decode-props';
 import { MAX_LIST_ITEMS } from './gpio-strings';
 import { indexPath, keyPath, problem, show, type Problems } from './problems';
 import { fitsDirection } from './home-assistant';
+import { decodePwm } from './pwm';
 import { PinEntry } from './shape';
 
 /** A configured pin and where the user wrote it, for messages that point there. */
@@ -40,8 +42,9 @@ export const decodePinEntries = (raw: unknown): { readonly problems: Problems; r
   raw.forEach((item: unknown, i) => {
     const label = indexPath('pins', i);
     const entry = decodeProps(PinEntry, item, label, ['pin', 'direction']);
-    problems.push(...entry.problems, ...misplaced(entry.value, label));
-    const spec = toSpec(entry.value);
+    const pwm = entry.value.pwm === undefined || entry.value.direction !== 'output' ? { problems: [] } : decodePwm(entry.value.pwm, label);
+    problems.push(...entry.problems, ...misplaced(entry.value, label), ...pwm.problems);
+    const spec = toSpec(entry.value, pwm.pwm);
     if (spec !== undefined) pins.push({ path: keyPath(label, 'pin'), label, spec });
   });
   return { problems, pins };
@@ -51,12 +54,16 @@ export const decodePinEntries = (raw: unknown): { readonly problems: Problems; r
 const misplaced = (e: PinEntry, label: string): Problems => [
   ...(e.direction === 'output' ? INPUT_ONLY.filter((k) => e[k] !== undefined).map((k) => problem(keyPath(label, k), 'only for inputs')) : []),
   ...(e.direction === 'input' && e.initial !== undefined ? [problem(keyPath(label, 'initial'), 'only for outputs')] : []),
+  ...(e.direction === 'input' && e.pwm !== undefined ? [problem(keyPath(label, 'pwm'), 'only for outputs')] : []),
+  ...(e.direction === 'output' && e.pwm !== undefined && e.initial !== undefined
+    ? [problem(keyPath(label, 'initial'), 'a PWM output starts at its pwm.duty: leave initial out')]
+    : []),
   ...(e.direction !== undefined && e.deviceClass !== undefined && !fitsDirection(e.deviceClass, e.direction)
     ? [problem(keyPath(label, 'deviceClass'), e.direction === 'input' ? `"${e.deviceClass}" is a switch class; an input is a binary_sensor` : `an output is a switch: outlet or switch, got "${e.deviceClass}"`)]
     : []),
 ];
 
-const toSpec = (e: PinEntry): PinSpec | undefined => {
+const toSpec = (e: PinEntry, pwm: PwmSetting | undefined): PinSpec | undefined => {
   if (e.pin === undefined || e.direction === undefined) return undefined;
   const activeLow = e.activeLow ?? false;
   // Only keys the user wrote: a spec compares equal to one written without them.
@@ -73,5 +80,8 @@ const toSpec = (e: PinEntry): PinSpec | undefined => {
         ...(e.count === undefined ? {} : { count: e.count }),
         ...(e.events === true ? { events: true } : {}),
       }
-    : { pin: e.pin, direction: 'output', initial: INITIAL[e.initial ?? 'keep'], activeLow, ...labels };
+    : pwm === undefined
+      ? { pin: e.pin, direction: 'output', initial: INITIAL[e.initial ?? 'keep'], activeLow, ...labels }
+      : // The line is requested at the level a duty of 0 or 1 holds, low otherwise; the PWM starts right after.
+        { pin: e.pin, direction: 'output', initial: pwm.duty === 1 ? 1 : 0, activeLow, ...labels, pwm };
 };

@@ -42,6 +42,8 @@ export const PinEntry = t.partial(
     debounce: integerIn(0, 60_000),
     count: oneOf(['rising', 'both']),
     events: t.boolean,
+    /** Decoded by config/pwm, key by key. */
+    pwm: t.unknown,
   },
   'a mapping like {pin: 17, direction: input}',
 );

@@ -6,7 +6,8 @@ import type { DriverError, GpioDriver, KernelEdge } from '../driver';
 import * as errors from '../errors';
 import * as messages from '../messages';
 import { edgePump, singleWatch } from '../edge-pump';
-import { type LineAttr, loadNativeAddon, type NativeAddon, type ReaderHandle, type ReaderRecord, V2Flag } from '../native/addon';
+import { type LineAttr, loadNativeAddon, type NativeAddon, type PwmHandle, type ReaderHandle, type ReaderRecord, V2Flag } from '../native/addon';
+import { periodNs } from '../../../core/pwm';
 import type { Either } from '../../../core/either';
 
 export interface CdevDriver extends GpioDriver {
@@ -192,6 +193,11 @@ export const openCdevDriver = (
   });
   const edges = watch.edges;
 
+  // Software PWM: one thread for this request's PWM lines, started with the first PWM.
+  const pwmLines = new Set(outputs.filter((p) => p.pwm !== undefined).map((p) => p.pin));
+  let pwmThread: PwmHandle | undefined;
+  const running = new Set<number>();
+
   return E.right({
     kind: 'cdev',
     description: `${chip.name} (${chip.label})`,
@@ -216,8 +222,26 @@ export const openCdevDriver = (
       if (lines[i]?.direction !== 'output') return E.left(errors.notAnOutput(pin));
       return E.tryCatch(
         () => {
+          // A PWM on the line ends first: the thread leaves it alone from here.
+          if (pwmThread !== undefined && running.delete(pin)) addon.pwmStop(pwmThread, i);
           addon.setValues(fd, [i], [value]);
           return level(addon.getValues(fd, i + 1)[i]);
+        },
+        (e) => errors.failed(pin, e),
+      );
+    },
+    pwm: (pin, setting) => {
+      const i = index.get(pin);
+      if (i === undefined || closed) return notOpen(pin);
+      if (!pwmLines.has(pin)) return E.left({ pin, message: `GPIO ${pin} has no pwm: in the config` });
+      return E.tryCatch(
+        () => {
+          pwmThread ??= addon.pwmOpen(fd);
+          const { highNs, lowNs } = periodNs(setting);
+          addon.pwmSet(pwmThread, i, highNs, lowNs);
+          if (highNs > 0 && lowNs > 0) running.add(pin);
+          else running.delete(pin);
+          return setting;
         },
         (e) => errors.failed(pin, e),
       );
@@ -225,7 +249,8 @@ export const openCdevDriver = (
     close: () => {
       if (closed) return;
       closed = true;
-      // A reader thread still running ends before its descriptor is closed.
+      // The PWM thread and a reader thread still running end before the descriptor is closed.
+      if (pwmThread !== undefined) addon.pwmClose(pwmThread);
       watch.stop();
       try {
         addon.close(fd);
