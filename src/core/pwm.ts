@@ -8,7 +8,6 @@
  */
 import * as E from 'fp-ts/Either';
 import type { Either } from './either';
-import type { Level } from './model';
 
 /** Software PWM's bounds, in Hz: below 1 Hz is a blink schedule, above 10 kHz the thread's jitter is a large part of a period. */
 export const PWM_MIN_HZ = 1;
@@ -95,7 +94,7 @@ export const applyPwm = (current: PwmSetting, change: PwmChange): PwmSetting => 
 });
 
 /** After `write 0/1` the PWM is off at that level: a duty of 0 or 1 at the same frequency. */
-export const pwmAtLevel = (current: PwmSetting, level: Level): PwmSetting => ({ frequency: current.frequency, duty: level });
+export const pwmAtLevel = (current: PwmSetting, level: 0 | 1): PwmSetting => ({ frequency: current.frequency, duty: level });
 
 /** Whether the line is ever active: what an interlock counts as "on". */
 export const pwmIsOn = (s: PwmSetting): boolean => s.duty > 0;

@@ -25,12 +25,12 @@ export const readAllTopic = (thing: string): string => `gpio/${thing}/read`;
 
 export type RequestKind = 'read' | 'write' | 'pulse' | 'simulate' | 'pwm';
 
-/** The filters the service subscribes to: its own thing only, never `gpio/+/...`. */
-export const requestFilters = (thing: string, simulate: boolean): ReadonlyArray<string> => [
+/** The filters the service subscribes to: its own thing only, never `gpio/+/...`; PWM requests only when an output has `pwm:`. */
+export const requestFilters = (thing: string, simulate: boolean, pwm = false): ReadonlyArray<string> => [
   `gpio/${thing}/+/read`,
   `gpio/${thing}/+/write`,
   `gpio/${thing}/+/pulse`,
-  `gpio/${thing}/+/pwm`,
+  ...(pwm ? [`gpio/${thing}/+/pwm`] : []),
   ...(simulate ? [`gpio/${thing}/+/simulate`] : []),
 ];
 
