@@ -1,0 +1,101 @@
+import { TestClient } from '../support/client';
+import { cleanupAll } from '../support/cleanup';
+import { baseConfig, expectError, request } from '../support/config';
+import { Mosquitto } from '../support/mosquitto';
+import { freePort } from '../support/ports';
+import { Service } from '../support/service';
+
+// PWM through the built service (node dist/main.js with a config file) on the
+// simulated chip, whose PWM is a model of state only: the requests, answers,
+// errors and topics, with the embedded broker (aedes) and with a real
+// Mosquitto. The PWM's timing on real lines: spec/kernel/pwm.spec.ts.
+jest.setTimeout(60_000);
+afterEach(cleanupAll);
+
+const PWM_PINS = {
+  pins: [
+    { pin: 12, direction: 'output', pwm: { frequency: 1000, duty: '25%' } },
+    { pin: 13, direction: 'output', activeLow: true, pwm: { frequency: 50 } },
+  ],
+};
+const pwmState = (pin: number) => `gpio/t1/${pin}/pwm/state`;
+
+const brokers: Array<[string, () => Promise<{ config: Record<string, unknown>; url: string }>]> = [
+  [
+    'the embedded broker (aedes)',
+    async () => {
+      const port = await freePort();
+      return { config: baseConfig({ url: 'embedded', host: '127.0.0.1', port, retainState: true }, PWM_PINS), url: `mqtt://127.0.0.1:${port}` };
+    },
+  ],
+  [
+    'a real Mosquitto',
+    async () => {
+      const broker = await Mosquitto.start();
+      return { config: baseConfig({ url: broker.url, retainState: true }, PWM_PINS), url: broker.url };
+    },
+  ],
+];
+
+describe.each(brokers)('PWM through the service with %s', (_name, setUp) => {
+  it('starts each PWM output at its configured setting, answers PWM requests on pwm/state, and write switches PWM off', async () => {
+    const { config, url } = await setUp();
+    const service = await Service.start(config);
+    const ready = await service.ready();
+    expect(ready['subscriptions']).toContain('gpio/t1/+/pwm');
+    const client = await TestClient.connect(url);
+    await client.subscribe(['gpio/t1/+/pwm/state', 'gpio/t1/+/state', 'gpio/t1/error']);
+    // Retained (mqtt.retainState: true): the start-up settings are there for a late subscriber.
+    expect((await client.until(pwmState(12), () => true)).payload).toBe('{"frequency":1000,"duty":0.25}');
+    expect((await client.until(pwmState(13), () => true)).payload).toBe('{"frequency":50,"duty":0}');
+
+    expect(JSON.parse((await request(client, 'gpio/t1/12/pwm', '{"duty":0.5}', pwmState(12))).payload)).toEqual({ frequency: 1000, duty: 0.5 });
+    expect(JSON.parse((await request(client, 'gpio/t1/12/pwm', '{"frequency":200}', pwmState(12))).payload)).toEqual({ frequency: 200, duty: 0.5 });
+    expect(JSON.parse((await request(client, 'gpio/t1/12/pwm', '75%', pwmState(12))).payload)).toEqual({ frequency: 200, duty: 0.75 });
+    expect(JSON.parse((await request(client, 'gpio/t1/13/pwm', '{"duty":"10%","frequency":2}', pwmState(13))).payload)).toEqual({ frequency: 2, duty: 0.1 });
+
+    // write 1: PWM off at that level, answered on state and on pwm/state.
+    expect(JSON.parse((await request(client, 'gpio/t1/12/write', '1', pwmState(12))).payload)).toEqual({ frequency: 200, duty: 1 });
+    expect((await request(client, 'gpio/t1/12/read', '', 'gpio/t1/12/state')).payload).toBe('1');
+
+    // Refused on the error topic, with the seed's error shape; the service runs on.
+    expect(await expectError(client, 'gpio/t1/12/pwm', '{"duty":1.5}')).toEqual({
+      topic: 'gpio/t1/12/pwm',
+      error: 'Invalid payload',
+      long_description: 'In the PWM payload, the duty must be from 0 to 1 (or a percentage like "25%"), got 1.5.',
+    });
+    expect(await expectError(client, 'gpio/t1/8/pwm', '50%')).toEqual({
+      topic: 'gpio/t1/8/pwm',
+      error: 'Invalid GPIO operation',
+      long_description: 'GPIO 8 is an output without pwm: in the config. Give it pwm: {frequency: 1000} in pins: to take PWM requests.',
+    });
+    expect(await expectError(client, 'gpio/t1/5/pwm', '50%')).toEqual({
+      topic: 'gpio/t1/5/pwm',
+      error: 'Invalid GPIO operation',
+      long_description: 'GPIO 5 is configured as an INPUT GPIO. Only OUTPUT GPIOs with pwm: in the config take PWM requests.',
+    });
+    expect(JSON.parse((await request(client, 'gpio/t1/12/pwm', '{"duty":0.2}', pwmState(12))).payload)).toEqual({ frequency: 200, duty: 0.2 });
+    expect(service.exited).toBeUndefined();
+  });
+});
+
+describe('PWM config problems', () => {
+  it('stops before touching pins or broker, every problem listed by path', async () => {
+    const service = await Service.start(
+      baseConfig(
+        { url: 'mqtt://127.0.0.1:1' },
+        {
+          pins: [
+            { pin: 12, direction: 'output', pwm: { frequency: 0, duty: '150%' } },
+            { pin: 14, direction: 'input', pwm: { frequency: 100 } },
+          ],
+        },
+      ),
+    );
+    const exit = await service.waitForExit(15_000);
+    expect(exit.code).toBe(2);
+    expect(service.stderr).toContain('pins[0].pwm.frequency: the frequency must be a number of Hz from 1 to 10000, got 0');
+    expect(service.stderr).toContain('pins[0].pwm.duty: the duty must be from 0 to 1 or a percentage from "0%" to "100%", got "150%"');
+    expect(service.stderr).toContain('pins[1].pwm: only for outputs');
+  });
+});
