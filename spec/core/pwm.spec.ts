@@ -2,6 +2,7 @@ import * as E from 'fp-ts/Either';
 import fc from 'fast-check';
 import { decodeConfig } from '../../src/core/config';
 import { mqttContract } from '../../src/core/contract';
+import { ALL_COMPONENTS, announcements, componentOf, ownConfigFilters } from '../../src/core/discovery';
 import type { PinSpec } from '../../src/core/model';
 import { pwmState } from '../../src/core/outputs';
 import { applyPwm, formatPwm, parsePwmPayload, periodNs, pwmAtLevel, pwmIsOn, PWM_MAX_HZ, PWM_MIN_HZ } from '../../src/core/pwm';
@@ -168,5 +169,36 @@ describe('pwm: in the config', () => {
     expect(decode({ pwm: 1000 })).toEqual(E.left(['pins[0].pwm: expected a mapping like {frequency: 1000, duty: 0.25}, got 1000']));
     expect(decode({ initial: 'high', pwm: { frequency: 100 } })).toEqual(E.left(['pins[0].initial: a PWM output starts at its pwm.duty: leave initial out']));
     expect(decodeConfig({ pins: [{ pin: 5, direction: 'input', pwm: { frequency: 100 } }] }, env)).toEqual(E.left(['pins[0].pwm: only for outputs']));
+  });
+});
+
+describe('Home Assistant discovery of a PWM output', () => {
+  const spec: PinSpec = { pin: 12, direction: 'output', initial: 0, activeLow: false, name: 'Desk lamp', deviceClass: 'outlet', pwm: { frequency: 1000, duty: 0 } };
+  const o = { prefix: 'homeassistant', qos: 1 as const, version: '1.2.3' };
+
+  it('announces it as a light with brightness on the pwm topics, and a plain output as a switch still', () => {
+    const [light] = announcements('pi', [spec], o);
+    expect(light?.topic).toBe('homeassistant/light/rpi-gpio-connector_pi/gpio12/config');
+    const config = JSON.parse(light?.payload ?? '{}') as Record<string, unknown>;
+    expect(config).toMatchObject({
+      name: 'Desk lamp',
+      command_topic: 'gpio/pi/12/write',
+      payload_on: '1',
+      payload_off: '0',
+      state_topic: 'gpio/pi/12/pwm/state',
+      brightness_command_topic: 'gpio/pi/12/pwm',
+      brightness_command_template: '{{ value }}%',
+      brightness_scale: 100,
+      brightness_state_topic: 'gpio/pi/12/pwm/state',
+      on_command_type: 'brightness',
+    });
+    expect(config).not.toHaveProperty('device_class');
+    expect(componentOf({ ...spec, pwm: undefined } as PinSpec)).toBe('switch');
+    expect(ownConfigFilters('homeassistant', 'pi', ALL_COMPONENTS)).toContain('homeassistant/light/rpi-gpio-connector_pi/+/config');
+  });
+
+  it('sends what the pwm topic takes: the brightness command template gives a percentage the payload parser reads', () => {
+    // Home Assistant renders `{{ value }}%` with the brightness scaled to 0..100.
+    for (const value of [0, 1, 37, 100]) expect(parsePwmPayload(`${value}%`)).toEqual(E.right({ duty: value / 100 }));
   });
 });

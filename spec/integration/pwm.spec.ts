@@ -79,6 +79,25 @@ describe.each(brokers)('PWM through the service with %s', (_name, setUp) => {
   });
 });
 
+describe('PWM as a Home Assistant light', () => {
+  it('announces the PWM output as a light, and Home Assistant\'s brightness and off commands drive it', async () => {
+    const port = await freePort();
+    const service = await Service.start(baseConfig({ url: 'embedded', host: '127.0.0.1', port }, { ...PWM_PINS, homeAssistant: { discovery: true } }));
+    await service.ready();
+    const client = await TestClient.connect(`mqtt://127.0.0.1:${port}`);
+    await client.subscribe(['homeassistant/light/+/+/config', 'gpio/t1/+/pwm/state', 'gpio/t1/+/state']);
+    const announced = await client.until('homeassistant/light/rpi-gpio-connector_t1/gpio12/config', () => true);
+    const config = JSON.parse(announced.payload) as Record<string, string | number>;
+    // What Home Assistant does with it: renders the brightness command template (scale 100) and publishes it.
+    const brightness = 40;
+    const payload = String(config['brightness_command_template']).replace('{{ value }}', String(brightness));
+    const answer = await request(client, String(config['brightness_command_topic']), payload, String(config['brightness_state_topic']));
+    expect(JSON.parse(answer.payload)).toEqual({ frequency: 1000, duty: 0.4 });
+    const off = await request(client, String(config['command_topic']), String(config['payload_off']), String(config['state_topic']));
+    expect(JSON.parse(off.payload)).toEqual({ frequency: 1000, duty: 0 });
+  });
+});
+
 describe('PWM config problems', () => {
   it('stops before touching pins or broker, every problem listed by path', async () => {
     const service = await Service.start(
