@@ -157,14 +157,24 @@ describe('pwm: in the config', () => {
     expect(E.isRight(off) && off.right.pins[0]).toMatchObject({ initial: 0, pwm: { frequency: 50, duty: 0 } });
   });
 
+  it('decodes hardware PWM (chip and channel), whose frequency goes to 1 MHz', () => {
+    const r = decode({ pwm: { frequency: 25000, duty: 0.4, chip: 'rp1-pwm', channel: 2 } });
+    expect(E.isRight(r) && r.right.pins[0]).toMatchObject({ pwm: { frequency: 25000, duty: 0.4, hardware: { chip: 'rp1-pwm', channel: 2 } } });
+  });
+
   it('lists every problem by path', () => {
     expect(decode({ pwm: { frequency: 20000, duty: 2, phase: 1 } })).toEqual(
       E.left([
-        'pins[0].pwm.frequency: the frequency must be a number of Hz from 1 to 10000, got 20000',
         'pins[0].pwm.duty: the duty must be from 0 to 1 (or a percentage like "25%"), got 2',
-        expect.stringMatching(/^pins\[0\]\.pwm\.phase: unknown key/),
+        'pins[0].pwm.phase: unknown key',
+        'pins[0].pwm.frequency: the frequency must be a number of Hz from 1 to 10000, got 20000 (software PWM; hardware PWM, with chip and channel, goes to 1000000)',
       ]),
     );
+    expect(decode({ pwm: { frequency: 2e6, chip: 'pwmchip0', channel: 16 } })).toEqual(
+      E.left(['pins[0].pwm.frequency: the frequency must be a number of Hz from 1 to 1000000, got 2000000', 'pins[0].pwm.channel: expected an integer 0-15, got 16']),
+    );
+    expect(decode({ pwm: { frequency: 100, chip: 'pwmchip0' } })).toEqual(E.left(["pins[0].pwm.channel: missing: hardware PWM (chip) needs its channel, pwmN's N"]));
+    expect(decode({ pwm: { frequency: 100, channel: 1 } })).toEqual(E.left(['pins[0].pwm.chip: missing: hardware PWM (channel) needs its chip, a pwmchip name, number, device or driver']));
     expect(decode({ pwm: { duty: 0.5 } })).toEqual(E.left(['pins[0].pwm.frequency: missing, expected a frequency in Hz']));
     expect(decode({ pwm: 1000 })).toEqual(E.left(['pins[0].pwm: expected a mapping like {frequency: 1000, duty: 0.25}, got 1000']));
     expect(decode({ initial: 'high', pwm: { frequency: 100 } })).toEqual(E.left(['pins[0].initial: a PWM output starts at its pwm.duty: leave initial out']));

@@ -113,7 +113,7 @@ describe('PWM config problems', () => {
     );
     const exit = await service.waitForExit(15_000);
     expect(exit.code).toBe(2);
-    expect(service.stderr).toContain('pins[0].pwm.frequency: the frequency must be a number of Hz from 1 to 10000, got 0');
+    expect(service.stderr).toContain('pins[0].pwm.frequency: the frequency must be a number of Hz from 1 to 1000000, got 0');
     expect(service.stderr).toContain('pins[0].pwm.duty: the duty must be from 0 to 1 or a percentage from "0%" to "100%", got "150%"');
     expect(service.stderr).toContain('pins[1].pwm: only for outputs');
   });

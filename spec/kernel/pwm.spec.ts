@@ -40,7 +40,8 @@ const config = (driver: string, port: number) => ({
   thingName: THING,
   pins: [
     { pin: PIN, direction: 'output', pwm: { frequency: 100, duty: 0 } },
-    { pin: 13, direction: 'output', pwm: { frequency: 1000, duty: '50%' } },
+    // A second PWM output on the same request, so the thread runs two lines throughout (slow: little load on an emulated CPU).
+    { pin: 13, direction: 'output', pwm: { frequency: 10, duty: '50%' } },
   ],
   mqtt: { url: `mqtt://127.0.0.1:${port}` },
   gpio: { driver },
@@ -59,8 +60,8 @@ describe(`software PWM of the service (gpio.driver: cdev) on the kernel's gpio-s
     await client.subscribe([`gpio/${THING}/+/pwm/state`, `gpio/${THING}/error`]);
     const service = await Service.start(config('cdev', broker.port));
     await service.ready(READY_MS);
-    // Both PWM outputs announce their start-up setting: one thread runs line 13 at 1 kHz all along.
-    await client.until(`gpio/${THING}/13/pwm/state`, (m) => m.payload === '{"frequency":1000,"duty":0.5}', ANSWER_MS);
+    // Both PWM outputs announce their start-up setting: the one thread runs line 13 at 10 Hz all along.
+    await client.until(`gpio/${THING}/13/pwm/state`, (m) => m.payload === '{"frequency":10,"duty":0.5}', ANSWER_MS);
 
     const results: string[] = [];
     const failures: string[] = [];
@@ -74,12 +75,15 @@ describe(`software PWM of the service (gpio.driver: cdev) on the kernel's gpio-s
         startValueTrace();
         await sleep(WINDOW_MS);
         stopValueTrace();
-        const m = measurePwm(setEdges(chip.globalNumber(PIN)), frequency);
+        const edges = setEdges(chip.globalNumber(PIN));
+        const m = measurePwm(edges, frequency);
+        process.stdout.write(`${frequency} Hz ${duty}: ${edges.length} sets, first ${JSON.stringify(edges.slice(0, 6))}\n`);
         const line = `${frequency} Hz, duty ${duty * 100} %: ${m.frequency.toFixed(3)} Hz, duty ${(m.duty * 100).toFixed(3)} %, ${m.periods} periods, p99 jitter ${m.p99JitterUs.toFixed(0)} us, max ${m.maxJitterUs.toFixed(0)} us`;
         results.push(line);
         if (Math.abs(m.frequency - frequency) / frequency > 0.01) failures.push(`${line}: frequency off by more than 1 %`);
         if (Math.abs(m.duty - duty) > 0.01) failures.push(`${line}: duty off by more than 1 %`);
-        expect(m.periods).toBeGreaterThan((frequency * WINDOW_MS) / 1000 / 2);
+        // Most of the window's periods are there (not a thread that skipped half of them).
+        if (m.periods < (frequency * WINDOW_MS) / 1000 / 2) failures.push(`${line}: too few periods for ${WINDOW_MS} ms`);
       }
     }
     process.stdout.write(`PWM measured on gpio-sim${emulated ? ' (emulated, TCG)' : ''}:\n  ${results.join('\n  ')}\n`);

@@ -13,11 +13,28 @@ import type { Either } from './either';
 export const PWM_MIN_HZ = 1;
 export const PWM_MAX_HZ = 10_000;
 
+/** Hardware PWM's upper bound, in Hz: what the Pi's PWM blocks do cleanly (fans at 25 kHz, LED drivers). */
+export const HW_PWM_MAX_HZ = 1_000_000;
+
 /** A pin's PWM: `duty` is the fraction of each period the line is active, 0..1 (0: off, 1: on). */
 export interface PwmSetting {
   readonly frequency: number;
   readonly duty: number;
 }
+
+/** A hardware PWM channel, `/sys/class/pwm/pwmchipN/pwmC`: the chip chosen by name, number, device, driver or compatible. */
+export interface HardwarePwm {
+  readonly chip: string;
+  readonly channel: number;
+}
+
+/** An output's `pwm:` as configured: its start-up setting, and the hardware channel that runs it, if any (software PWM otherwise). */
+export interface PwmSpec extends PwmSetting {
+  readonly hardware?: HardwarePwm;
+}
+
+/** The highest frequency a pin's PWM takes. */
+export const maxHz = (spec: PwmSpec): number => (spec.hardware === undefined ? PWM_MAX_HZ : HW_PWM_MAX_HZ);
 
 /** What one `pwm` request asks: either part, or both; the rest stays as the pin had it. */
 export interface PwmChange {
@@ -51,21 +68,21 @@ export const parseDuty = (value: unknown): Either<string, number> => {
   return E.left(`the duty must be a number from 0 to 1 or a percentage like "25%", got ${value === null ? 'null' : typeof value}`);
 };
 
-/** A frequency in Hz: a number from {@link PWM_MIN_HZ} to {@link PWM_MAX_HZ} (decimals allowed). */
-export const parseFrequency = (value: unknown): Either<string, number> =>
-  typeof value === 'number' && Number.isFinite(value) && value >= PWM_MIN_HZ && value <= PWM_MAX_HZ
+/** A frequency in Hz: a number from {@link PWM_MIN_HZ} to `max` (software PWM's {@link PWM_MAX_HZ} unless told), decimals allowed. */
+export const parseFrequency = (value: unknown, max: number = PWM_MAX_HZ): Either<string, number> =>
+  typeof value === 'number' && Number.isFinite(value) && value >= PWM_MIN_HZ && value <= max
     ? E.right(value)
-    : E.left(`the frequency must be a number of Hz from ${PWM_MIN_HZ} to ${PWM_MAX_HZ}, got ${typeof value === 'string' ? JSON.stringify(clip(value)) : String(value)}`);
+    : E.left(`the frequency must be a number of Hz from ${PWM_MIN_HZ} to ${max}, got ${typeof value === 'string' ? JSON.stringify(clip(value)) : String(value)}`);
 
 const HOW = 'Send {"duty":0.25}, {"duty":"25%"}, 25%, {"frequency":1000} or both keys.';
 
 /**
  * A `pwm` payload: a JSON object with `duty` (0..1 or `"25%"`) and/or
- * `frequency` (Hz, within the software bounds) and no other key, or a bare
+ * `frequency` (Hz, from 1 to `max`: the pin's bound) and no other key, or a bare
  * percentage (`25%`, `"25%"`), which sets the duty. The left is a sentence for
  * the error topic's `long_description`.
  */
-export const parsePwmPayload = (payload: string): Either<string, PwmChange> => {
+export const parsePwmPayload = (payload: string, max: number = PWM_MAX_HZ): Either<string, PwmChange> => {
   const text = payload.trim();
   const bare = percentage(text) ?? (/^"[^"]*"$/.test(text) ? percentage(text.slice(1, -1)) : undefined);
   if (bare !== undefined) return E.right({ duty: bare });
@@ -82,7 +99,7 @@ export const parsePwmPayload = (payload: string): Either<string, PwmChange> => {
   if (o.duty === undefined && o.frequency === undefined) return E.left(`The PWM payload names neither "duty" nor "frequency". ${HOW}`);
   const duty = o.duty === undefined ? E.right(undefined) : parseDuty(o.duty);
   if (E.isLeft(duty)) return E.left(`In the PWM payload, ${duty.left}.`);
-  const frequency = o.frequency === undefined ? E.right(undefined) : parseFrequency(o.frequency);
+  const frequency = o.frequency === undefined ? E.right(undefined) : parseFrequency(o.frequency, max);
   if (E.isLeft(frequency)) return E.left(`In the PWM payload, ${frequency.left}.`);
   return E.right({ ...(frequency.right === undefined ? {} : { frequency: frequency.right }), ...(duty.right === undefined ? {} : { duty: duty.right }) });
 };

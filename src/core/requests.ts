@@ -10,7 +10,7 @@ import type { ErrorMessage } from './errors';
 import type { Level, PinSpec } from './model';
 import { canonicalPin, parseLevel, parsePin } from './payload';
 import { pulseDuration } from './pulse';
-import { parsePwmPayload, type PwmChange, type PwmSetting } from './pwm';
+import { maxHz, parsePwmPayload, type PwmChange, type PwmSpec } from './pwm';
 import { requestTopicParser, type RequestKind } from './topics';
 import type { Either } from './either';
 
@@ -101,8 +101,8 @@ export interface PinTable {
   readonly refuseQueuedWrites?: boolean;
   /** Whether `simulate` requests may set input lines (the simulated chip only). */
   readonly simulate: boolean;
-  /** The outputs with `pwm:` and their configured settings: the only pins that take PWM requests. */
-  readonly pwmSettings: ReadonlyMap<number, PwmSetting>;
+  /** The outputs with `pwm:` and their configured PWM: the only pins that take PWM requests. */
+  readonly pwmSettings: ReadonlyMap<number, PwmSpec>;
 }
 
 export const pinTable = (
@@ -119,7 +119,7 @@ export const pinTable = (
   directions: new Map(pins.map((p) => [p.pin, p.direction])),
   inputs: pins.filter((p) => p.direction === 'input').map((p) => p.pin),
   outputs: pins.filter((p) => p.direction === 'output').map((p) => p.pin),
-  pwmSettings: new Map(pins.flatMap((p): Array<[number, PwmSetting]> => (p.direction === 'output' && p.pwm !== undefined ? [[p.pin, p.pwm]] : []))),
+  pwmSettings: new Map(pins.flatMap((p): Array<[number, PwmSpec]> => (p.direction === 'output' && p.pwm !== undefined ? [[p.pin, p.pwm]] : []))),
   ...options,
 });
 
@@ -188,9 +188,10 @@ export const decide = (table: PinTable): ((request: Request) => Decision) => {
         );
       case 'pwm':
         if (direction === 'input') return refuse(errors.pwmToInput(topic, pin));
-        if (!table.pwmSettings.has(pin)) return refuse(errors.pwmNotConfigured(topic, pin));
+        const pwm = table.pwmSettings.get(pin);
+        if (pwm === undefined) return refuse(errors.pwmNotConfigured(topic, pin));
         return pipe(
-          parsePwmPayload(request.payload),
+          parsePwmPayload(request.payload, maxHz(pwm)),
           E.bimap(
             (reason) => rejected(errors.invalidPwm(topic, reason), reply),
             (change): Command => ({ _tag: 'Pwm', topic, pin, change, reply }),

@@ -126,9 +126,9 @@ export const answerRequests = (request$: Observable<Request>, deps: RequestDeps)
     const answerNow = carryOut(driver);
     // Each PWM output's setting as it runs, from the config's at start-up.
     const pwmPins = table.pwmSettings;
-    const settings = new Map<number, PwmSetting>(pwmPins);
+    const settings = new Map<number, PwmSetting>([...pwmPins].map(([pin, p]) => [pin, { frequency: p.frequency, duty: p.duty }]));
     // At start-up each PWM output starts at its configured setting, through its pin's behaviour like any command.
-    const starts: OutputCommand[] = [...pwmPins].map(([pin, setting]) => ({ _tag: 'Pwm', topic: pwmTopic(table.thing, pin), pin, change: setting }));
+    const starts: OutputCommand[] = [...settings].map(([pin, setting]) => ({ _tag: 'Pwm', topic: pwmTopic(table.thing, pin), pin, change: setting }));
     // Fed once, by the teardown below: the pins' behaviours end (off) before the pipeline goes.
     const unsubscribing$ = new Subject<void>();
     // `connect`: both branches see every decision of one subscription to the requests.

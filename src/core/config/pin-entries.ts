@@ -1,5 +1,5 @@
 import type { PinSpec } from '../model';
-import type { PwmSetting } from '../pwm';
+import type { PwmSpec } from '../pwm';
 import { decodeProps } from './decode-props';
 import { MAX_LIST_ITEMS } from './gpio-strings';
 import { indexPath, keyPath, problem, show, type Problems } from './problems';
@@ -63,7 +63,7 @@ const misplaced = (e: PinEntry, label: string): Problems => [
     : []),
 ];
 
-const toSpec = (e: PinEntry, pwm: PwmSetting | undefined): PinSpec | undefined => {
+const toSpec = (e: PinEntry, pwm: PwmSpec | undefined): PinSpec | undefined => {
   if (e.pin === undefined || e.direction === undefined) return undefined;
   const activeLow = e.activeLow ?? false;
   // Only keys the user wrote: a spec compares equal to one written without them.
