@@ -99,6 +99,24 @@ describe(`software PWM of the service (gpio.driver: cdev) on the kernel's gpio-s
     expect(chip.level(PIN)).toBe(0);
   });
 
+  it('refuses hardware PWM at start-up when the kernel has no such pwmchip, naming the overlay, with the GPIO lines released', async () => {
+    const chip = KernelGpioSim.create(LABEL, 58);
+    track(chip, Order.Broker, async () => chip.dispose());
+    const broker = await Mosquitto.start();
+    const service = await Service.start({
+      ...config('cdev', broker.port),
+      pins: [
+        { pin: 8, direction: 'output', initial: 'high' },
+        { pin: 18, direction: 'output', pwm: { frequency: 25000, chip: 'rp1-pwm', channel: 2 } },
+      ],
+    });
+    const exit = await service.waitForExit(READY_MS);
+    expect(exit.code).not.toBe(0);
+    expect(service.stderr).toMatch(/GPIO 18: no PWM chip "rp1-pwm" under \/sys\/class\/pwm \(found: [^)]*\)+: the pin's PWM function is not enabled: on a Raspberry Pi 4 add dtoverlay=pwm/);
+    // The GPIO line it had requested is free again.
+    expect(execFileSync('gpioinfo', [chip.chipName], { encoding: 'utf8' })).not.toContain('rpi-gpio-connector');
+  });
+
   it('refuses pwm: at start-up with gpio.driver: libgpiod, saying which driver runs it', async () => {
     if (!drivers.includes('libgpiod')) {
       process.stdout.write('not run: node-libgpiod does not load here, so gpio.driver: libgpiod cannot be tried\n');
