@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { TestClient } from '../support/client';
 import { cleanupAll } from '../support/cleanup';
 import { baseConfig, expectError, request } from '../support/config';
 import { Mosquitto } from '../support/mosquitto';
 import { freePort } from '../support/ports';
-import { Service } from '../support/service';
+import { ROOT, Service } from '../support/service';
 
 // PWM through the built service (node dist/main.js with a config file) on the
 // simulated chip, whose PWM is a model of state only: the requests, answers,
@@ -95,6 +98,26 @@ describe('PWM as a Home Assistant light', () => {
     expect(JSON.parse(answer.payload)).toEqual({ frequency: 1000, duty: 0.4 });
     const off = await request(client, String(config['command_topic']), String(config['payload_off']), String(config['state_topic']));
     expect(JSON.parse(off.payload)).toEqual({ frequency: 1000, duty: 0 });
+  });
+});
+
+describe("the README's PWM example (examples/pwm-dimmer.yaml), as it is but for the embedded broker's port", () => {
+  it('answers the README\'s requests, models the hardware fan on the simulated chip, and announces both as lights', async () => {
+    const config = parse(readFileSync(join(ROOT, 'examples', 'pwm-dimmer.yaml'), 'utf8')) as { mqtt: Record<string, unknown> };
+    const port = await freePort();
+    const service = await Service.start({ ...config, mqtt: { ...config.mqtt, host: '127.0.0.1', port } });
+    await service.ready();
+    const client = await TestClient.connect(`mqtt://127.0.0.1:${port}`);
+    await client.subscribe(['gpio/desk/#', 'homeassistant/+/+/+/config']);
+    const t = (s: string) => `gpio/desk/${s}`;
+    expect((await client.until(t('19/pwm/state'), () => true)).payload).toBe('{"frequency":25000,"duty":0.4}');
+    expect((await request(client, t('12/pwm'), '{"duty":"60%"}', t('12/pwm/state'))).payload).toBe('{"frequency":1000,"duty":0.6}');
+    expect((await request(client, t('12/pwm'), '{"frequency":200}', t('12/pwm/state'))).payload).toBe('{"frequency":200,"duty":0.6}');
+    expect((await request(client, t('12/write'), '0', t('12/pwm/state'))).payload).toBe('{"frequency":200,"duty":0}');
+    expect((await request(client, t('19/pwm'), '{"frequency":20000}', t('19/pwm/state'))).payload).toBe('{"frequency":20000,"duty":0.4}');
+    expect(await expectError(client, t('8/pwm'), '50%', 'desk')).toMatchObject({ topic: t('8/pwm'), error: 'Invalid GPIO operation' });
+    for (const pin of [12, 19]) expect((await client.until(`homeassistant/light/rpi-gpio-connector_desk/gpio${pin}/config`, () => true)).payload).toContain('"brightness_command_topic"');
+    expect((await client.until('homeassistant/switch/rpi-gpio-connector_desk/gpio8/config', () => true)).payload).toContain('"command_topic":"gpio/desk/8/write"');
   });
 });
 
