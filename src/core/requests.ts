@@ -186,7 +186,7 @@ export const decide = (table: PinTable): ((request: Request) => Decision) => {
             (durationMs): Command => ({ _tag: 'Pulse', topic, pin, durationMs, reply }),
           ),
         );
-      case 'pwm':
+      case 'pwm': {
         if (direction === 'input') return refuse(errors.pwmToInput(topic, pin));
         const pwm = table.pwmSettings.get(pin);
         if (pwm === undefined) return refuse(errors.pwmNotConfigured(topic, pin));
@@ -197,6 +197,7 @@ export const decide = (table: PinTable): ((request: Request) => Decision) => {
             (change): Command => ({ _tag: 'Pwm', topic, pin, change, reply }),
           ),
         );
+      }
       case 'simulate':
         if (!table.simulate) return refuse(errors.simulationUnavailable(topic));
         if (direction === 'output') return refuse(errors.simulateOutput(topic, pin));
