@@ -127,6 +127,13 @@ describe('PWM topics and requests', () => {
     );
   });
 
+  it('takes a hardware channel\'s frequencies to 1 MHz, software PWM\'s to 10 kHz', () => {
+    const hw = decide(pinTable('t', [...pins, { pin: 18, direction: 'output', initial: 0, activeLow: false, pwm: { frequency: 100, duty: 0, hardware: { chip: 'pwmchip0', channel: 0 } } }], { acceptRetainedWrites: false, simulate: false }));
+    expect(hw(req('gpio/t/18/pwm', '{"frequency":25000}'))).toEqual(E.right({ _tag: 'Pwm', topic: 'gpio/t/18/pwm', pin: 18, change: { frequency: 25000 }, reply: { qos: 1 } }));
+    const sw = hw(req('gpio/t/12/pwm', '{"frequency":25000}'));
+    expect(E.isLeft(sw) && sw.left._tag === 'Rejected' && sw.left.error.long_description).toBe('In the PWM payload, the frequency must be a number of Hz from 1 to 10000, got 25000.');
+  });
+
   it('ignores a retained PWM request unless retained requests are accepted', () => {
     const d = run(req('gpio/t/12/pwm', '50%', true));
     expect(E.isLeft(d) && d.left._tag).toBe('Ignored');
