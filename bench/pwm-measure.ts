@@ -13,7 +13,7 @@ import { TestClient } from '../spec/support/client';
 import { cleanupAll, Order, track } from '../spec/support/cleanup';
 import { gpioSimUnavailable, KernelGpioSim } from '../spec/support/gpio-sim';
 import { Mosquitto } from '../spec/support/mosquitto';
-import { measurePwm, type PwmMeasure, setEdges, startValueTrace, stopValueTrace } from '../spec/support/pwm-trace';
+import { measurePwm, type PwmMeasure, pwmThreadRunDelayNs, setEdges, startValueTrace, stopValueTrace } from '../spec/support/pwm-trace';
 import { Service } from '../spec/support/service';
 
 export interface PwmResult {
@@ -23,7 +23,8 @@ export interface PwmResult {
   /** The machine's DMI vendor: `QEMU` in the hardware suite's VM. */
   readonly vendor: string;
   readonly windowMs: number;
-  readonly settings: ReadonlyArray<{ readonly frequency: number; readonly duty: number; readonly runs: ReadonlyArray<PwmMeasure> }>;
+  /** Per setting: each run's measure, and how long the PWM thread waited for a CPU in that run (ms). */
+  readonly settings: ReadonlyArray<{ readonly frequency: number; readonly duty: number; readonly runs: ReadonlyArray<PwmMeasure>; readonly runDelayMs: ReadonlyArray<number> }>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -54,13 +55,16 @@ const main = async (): Promise<void> => {
       await client.until(`gpio/bench/${PIN}/pwm/state`, (m) => m.payload === want, 60_000);
       await sleep(100);
       const measured: PwmMeasure[] = [];
+      const delays: number[] = [];
       for (let run = 0; run < runs; run++) {
+        const before = pwmThreadRunDelayNs() ?? NaN;
         startValueTrace();
         await sleep(windowMs);
         stopValueTrace();
+        delays.push(((pwmThreadRunDelayNs() ?? NaN) - before) / 1e6);
         measured.push(measurePwm(setEdges(chip.globalNumber(PIN)), frequency));
       }
-      settings.push({ frequency, duty, runs: measured });
+      settings.push({ frequency, duty, runs: measured, runDelayMs: delays });
       process.stderr.write(`pwm-measure: ${frequency} Hz, duty ${duty}: ${JSON.stringify(measured)}\n`);
     }
   }

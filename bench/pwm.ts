@@ -58,6 +58,7 @@ export const pwm: Bench = {
         summarize(s.runs.map((m) => m.p99JitterUs)),
         summarize(s.runs.map((m) => m.maxJitterUs)),
         summarize(s.runs.map((m) => m.periods)),
+        summarize(s.runDelayMs),
       ];
     });
     return {
@@ -68,7 +69,9 @@ export const pwm: Bench = {
           'each setting is sent as a PWM request through Mosquitto; once answered, gpiolib\'s `gpio_value` trace events (tracefs, one per level the ' +
           'addon\'s PWM thread sets, stamped by the kernel at microsecond resolution) are recorded for ' +
           `${windowMs} ms, ${runs} time${runs === 1 ? '' : 's'} per setting. Frequency is whole periods (rising edge to rising edge) over their time; duty ` +
-          'is the time high over the same time; jitter is |period − nominal period|, its 99th percentile and its largest value in the window.',
+          'is the time high over the same time; jitter is |period − nominal period|, its 99th percentile and its largest value in the window; ' +
+          'thread run delay is how long the `gpio-pwm` thread waited, runnable, for a CPU during the window (schedstat): an edge late by far more ' +
+          'than that was late because the machine itself was not running.',
         ...(emulated
           ? [
               '**Emulated**: the VM runs under QEMU\'s TCG (no KVM here), one vCPU shared by the PWM thread, Node.js, Mosquitto and the kernel; ' +
@@ -77,7 +80,7 @@ export const pwm: Bench = {
             ]
           : []),
       ],
-      tables: [{ columns: ['setting', 'frequency (Hz)', 'duty (%)', 'p99 jitter (µs)', 'max jitter (µs)', 'periods'], cells }],
+      tables: [{ columns: ['setting', 'frequency (Hz)', 'duty (%)', 'p99 jitter (µs)', 'max jitter (µs)', 'periods', 'thread run delay (ms)'], cells }],
       targets,
       raw: { ...result, emulated },
     };

@@ -19,10 +19,12 @@
  * time the work took, and makes one GPIO_V2_LINE_SET_VALUES ioctl per edge
  * instant (every line that changes then, in one mask). A far edge is first
  * waited for on a condition variable (which a pwmSet or a pwmClose wakes)
- * until EARLY_NS before it, then slept for exactly. A thread that falls more
- * than a period behind (an overloaded machine) starts its schedule again from
- * now rather than firing the missed edges in a burst.
+ * until EARLY_NS before it, then slept for exactly. A thread woken more than
+ * a period late (an overloaded machine) skips the periods it missed, whole
+ * and in phase, rather than firing them in a burst. The thread is named
+ * `gpio-pwm` (ps -L, /proc/<pid>/task/<tid>/comm).
  */
+#define _GNU_SOURCE
 #include "gpio.h"
 
 #include <errno.h>
@@ -118,9 +120,11 @@ static void *pwm_main(void *arg)
 		pthread_mutex_lock(&p->lock);
 		if (p->stopping)
 			break;
+		now = now_ns();
 		/* Every line whose edge is due (a pwmStop in between took its line out). */
 		for (i = 0; i < GPIO_V2_LINES_MAX; i++) {
 			struct channel *c = &p->ch[i];
+			uint64_t period;
 
 			if (!c->active || c->next_ns > t)
 				continue;
@@ -129,8 +133,14 @@ static void *pwm_main(void *arg)
 			if (c->level)
 				bits |= (uint64_t)1 << i;
 			c->next_ns += c->level ? c->high_ns : c->low_ns;
-			if (c->next_ns + c->high_ns + c->low_ns < t)
-				c->next_ns = t + (c->level ? c->high_ns : c->low_ns);
+			/*
+			 * Woken more than a period late (the thread or the whole
+			 * machine was not running): the periods missed are skipped
+			 * whole, keeping the phase, rather than fired in a burst.
+			 */
+			period = c->high_ns + c->low_ns;
+			if (c->next_ns + period < now)
+				c->next_ns += (now - c->next_ns) / period * period;
 		}
 		if (mask) {
 			e = set_lines(p->fd, mask, bits);
@@ -212,6 +222,7 @@ napi_value pwm_open(napi_env env, napi_callback_info info)
 	if (e)
 		return throw_errno(env, e, "pthread_create", NULL);
 	p->started = 1;
+	pthread_setname_np(p->thread, "gpio-pwm");
 	NAPI_CALL(env, napi_add_env_cleanup_hook(env, pwm_cleanup, p));
 	p->hooked = 1;
 	return handle;

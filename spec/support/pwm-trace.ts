@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -89,4 +89,34 @@ export const measurePwm = (edges: ReadonlyArray<SetEdge>, nominalHz: number): Pw
     p99JitterUs: jitter[Math.min(jitter.length - 1, Math.floor(jitter.length * 0.99))] ?? 0,
     maxJitterUs: jitter[jitter.length - 1] ?? 0,
   };
+};
+
+/**
+ * How long the addon's PWM threads (named `gpio-pwm`) have waited for a CPU
+ * while runnable, in ns (the scheduler's run_delay, /proc/<pid>/task/<tid>/schedstat),
+ * summed over every such thread on the machine; undefined when there is none.
+ * A PWM edge late by far more than this was late because the whole machine
+ * was not running (a VM's vCPU descheduled by its host), not for want of a
+ * CPU inside it.
+ */
+export const pwmThreadRunDelayNs = (): number | undefined => {
+  let total: number | undefined;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let tasks: string[];
+    try {
+      tasks = readdirSync(join('/proc', pid, 'task'));
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      try {
+        if (readFileSync(join('/proc', pid, 'task', tid, 'comm'), 'utf8').trim() !== 'gpio-pwm') continue;
+        const delay = Number(readFileSync(join('/proc', pid, 'task', tid, 'schedstat'), 'utf8').split(' ')[1]);
+        total = (total ?? 0) + delay;
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+  }
+  return total;
 };
