@@ -75,8 +75,8 @@ export const pwm: Bench = {
         ...(emulated
           ? [
               '**Emulated**: the VM runs under QEMU\'s TCG (no KVM here), one vCPU shared by the PWM thread, Node.js, Mosquitto and the kernel; ' +
-                'a Raspberry Pi runs these instructions natively, so its jitter is lower. The means hold because the thread\'s schedule is absolute: a late edge ' +
-                'does not move the next one.',
+                'a Raspberry Pi runs these instructions natively, so its jitter is lower. The thread\'s schedule is absolute (a late edge does not move the ' +
+                'next one), but periods missed while the thread does not run are skipped whole, so every stall lowers the measured frequency and bends the duty.',
             ]
           : []),
       ],
