@@ -26,8 +26,9 @@ import { configLoad } from './config-load';
 import { edges } from './edges';
 import { snapshot } from './snapshot';
 import { interlock } from './interlock';
+import { pwm } from './pwm';
 
-const BENCHES: ReadonlyArray<Bench> = [requestPath, pollCost, inputLatency, memory, idleMemory, startup, stockBroker, configLoad, edges, snapshot, interlock];
+const BENCHES: ReadonlyArray<Bench> = [requestPath, pollCost, inputLatency, memory, idleMemory, startup, stockBroker, configLoad, edges, snapshot, interlock, pwm];
 
 const INTRO = `
 \`npm run bench\` builds the service and runs every figure under \`bench/\` (about 10 minutes on 2 cores);
@@ -55,6 +56,7 @@ The raw per-run values are in \`docs/benchmarks.json\`, to compare a later run w
 | 8. Edges | a burst of 1,000 pulses on an edge input (as fast as the stand-in can, and slower) while 1,000 writes per second are answered; CPU of 28 idle edge inputs against a bare Node process | every pulse counted; all writes answered; idle CPU within noise of bare |
 | 9. Snapshot | what the snapshot on \`gpio/<thing>/pins\` adds to a change, in-process: write requests through \`connector\` with it off and on; one fold; one snapshot's JSON (28 pins) | added per change ≤ 2 % of the service's CPU per round trip |
 | 10. Interlocks | what the interlock costs per command, in-process: a switch-over in a group of 3 through \`connector\` with the interlock against the same writes sent by hand without it; a write to a pin in no group with and without interlocks configured | switch-over ≤ 1.5 × by hand; in no group ≤ 2 % of the service's CPU per round trip |
+| 11. PWM accuracy | software PWM at 100 Hz and 1 kHz, duty 10/50/90 %, on a gpio-sim line of a real kernel (the hardware suite's VM where this kernel has none: marked emulated under TCG), from gpiolib's trace timestamps; p99 and max period jitter | frequency within 1 %, duty within 1 point |
 `;
 
 interface Args {

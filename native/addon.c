@@ -27,6 +27,11 @@ static napi_value init(napi_env env, napi_value exports)
 		FN("readerStart", reader_start),
 		FN("readerTake", reader_take),
 		FN("readerStop", reader_stop),
+		/* pwm.c */
+		FN("pwmOpen", pwm_open),
+		FN("pwmSet", pwm_set),
+		FN("pwmStop", pwm_stop),
+		FN("pwmClose", pwm_close_js),
 	};
 
 	NAPI_CALL(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));

@@ -9,6 +9,8 @@
  *   libgpiod1.c libgpiod 1.x's edge events, dlopen()ed (never linked)
  *   reader.c    the reader thread: every event fd of a driver, read off the
  *               JS thread into a buffer that JS takes
+ *   pwm.c       the software PWM thread: the PWM lines of one request,
+ *               timed with absolute clock_nanosleep, one ioctl per edge
  *   addon.c     the module: which function is which export
  *
  * Failures throw an Error whose `code` is the errno name from libuv
@@ -89,5 +91,11 @@ napi_value lg_release(napi_env env, napi_callback_info info);
 napi_value reader_start(napi_env env, napi_callback_info info);
 napi_value reader_take(napi_env env, napi_callback_info info);
 napi_value reader_stop(napi_env env, napi_callback_info info);
+
+/* pwm.c */
+napi_value pwm_open(napi_env env, napi_callback_info info);
+napi_value pwm_set(napi_env env, napi_callback_info info);
+napi_value pwm_stop(napi_env env, napi_callback_info info);
+napi_value pwm_close_js(napi_env env, napi_callback_info info);
 
 #endif

@@ -163,7 +163,8 @@ const main = async (): Promise<void> => {
   const markQueued = trackQueue(client, status);
 
   const snapshot = config.mqtt.snapshot !== false;
-  const filters = [...requestFilters(thing, isSimulated(driver)), ...(snapshot ? [readAllTopic(thing)] : [])];
+  const pwm = outputsOf(config.pins).some((p) => p.pwm !== undefined);
+  const filters = [...requestFilters(thing, isSimulated(driver), pwm), ...(snapshot ? [readAllTopic(thing)] : [])];
   const startPipeline = (): Sink =>
     publishOutputs(
       connector(

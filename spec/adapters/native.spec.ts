@@ -18,6 +18,7 @@ describe('the addon', () => {
     expect(E.isRight(addon) ? Object.keys(addon.right).sort() : addon.left).toEqual(
       [
         'chipInfo', 'close', 'getValues', 'lgFds', 'lgGetValue', 'lgReadEvents', 'lgRelease', 'lgRequestEdges', 'lineInfo',
+        'pwmClose', 'pwmOpen', 'pwmSet', 'pwmStop',
         'readEvents', 'readerStart', 'readerStop', 'readerTake', 'request', 'setValues',
       ],
     );
@@ -300,5 +301,70 @@ describe('the addon\'s resources', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// The software PWM thread (native/pwm.c) over a descriptor that is no line
+// request (a FIFO: its ioctl fails with ENOTTY), so what it did shows as the
+// failure it reports. Its edges on real lines (frequency, duty, a duty changed
+// while running, stop, release on close) are measured on the kernel's
+// gpio-sim by spec/kernel/pwm-addon.spec.ts and spec/kernel/pwm.spec.ts.
+describe('the addon\'s PWM thread', () => {
+  const addon = (() => {
+    const loaded = loadNativeAddon();
+    if (E.isLeft(loaded)) throw new Error(loaded.left);
+    return loaded.right as NativeAddon;
+  })();
+  let dir: string;
+  let fd: number;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pwm-'));
+    execFileSync('mkfifo', [join(dir, 'f')]);
+    fd = openSync(join(dir, 'f'), constants.O_RDWR);
+  });
+  afterEach(() => {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const threads = (): number => readdirSync('/proc/self/task').length;
+  const code = (f: () => void): unknown => {
+    try {
+      f();
+      return undefined;
+    } catch (e) {
+      return { code: (e as NodeJS.ErrnoException).code, syscall: (e as NodeJS.ErrnoException).syscall };
+    }
+  };
+
+  it('holds a line at once for a duty of 0 or 1 (one ioctl, from the caller)', () => {
+    const pwm = addon.pwmOpen(fd);
+    expect(code(() => addon.pwmSet(pwm, 0, 0, 1_000_000))).toEqual({ code: 'ENOTTY', syscall: 'ioctl GPIO_V2_LINE_SET_VALUES' });
+    expect(code(() => addon.pwmSet(pwm, 0, 1_000_000, 0))).toEqual({ code: 'ENOTTY', syscall: 'ioctl GPIO_V2_LINE_SET_VALUES' });
+    addon.pwmClose(pwm);
+  });
+
+  it('runs the edges in its own thread, which reports a failed edge on the next call, and ends on close', async () => {
+    const before = threads();
+    const pwm = addon.pwmOpen(fd);
+    expect(threads()).toBe(before + 1);
+    // 1 kHz: the thread's first edge is due now; its ioctl fails on the FIFO.
+    addon.pwmSet(pwm, 3, 500_000, 500_000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(code(() => addon.pwmSet(pwm, 3, 250_000, 750_000))).toEqual({ code: 'ENOTTY', syscall: 'ioctl GPIO_V2_LINE_SET_VALUES (PWM thread)' });
+    addon.pwmStop(pwm, 3);
+    addon.pwmClose(pwm);
+    addon.pwmClose(pwm); // idempotent
+    expect(threads()).toBe(before);
+    expect(code(() => addon.pwmSet(pwm, 3, 500_000, 500_000))).toEqual({ code: 'EBADF', syscall: 'pwmSet' });
+  });
+
+  it('refuses what it cannot do before it touches anything', () => {
+    const pwm = addon.pwmOpen(fd);
+    expect(() => addon.pwmSet(pwm, 64, 1, 1)).toThrow('gpio_native: index beyond 64');
+    expect(() => addon.pwmSet(pwm, 0, -1, 1)).toThrow('gpio_native: nanoseconds out of range (0 to 10 s)');
+    expect(() => addon.pwmSet(pwm, 0, 1, 20e9)).toThrow('gpio_native: nanoseconds out of range (0 to 10 s)');
+    expect(() => addon.pwmSet({} as never, 0, 1, 1)).toThrow('gpio_native: not a PWM handle');
+    expect(() => addon.pwmStop(pwm, 99)).toThrow('gpio_native: index beyond 64');
+    addon.pwmClose(pwm);
   });
 });

@@ -91,7 +91,7 @@ describe('config: interlocks and interlockDelay', () => {
         pins: [{ pin: 22, direction: 'output', initial: 'high' }],
         interlocks: [[20, 21, 22]],
       }),
-    ).toEqual(['interlocks[0]: pins 20 (OutputGpios) and 22 (pins[0].initial) both start on: at most one pin of an interlock group may start high']);
+    ).toEqual(['interlocks[0]: pins 20 (OutputGpios) and 22 (pins[0].initial) both start on: at most one pin of an interlock group may start high (or with a PWM duty above 0)']);
     // One high and one low is fine; so are two highs in different groups.
     expect(E.isRight(decodeConfig({ OutputGpios: '20H,21L,22H,23', interlocks: [[20, 21], [22, 23]] }, env))).toBe(true);
   });
@@ -103,6 +103,18 @@ describe('config: interlocks and interlockDelay', () => {
     ]);
     // One high and the others low or kept is fine.
     expect(E.isRight(decodeConfig({ pins: [out(20, 'high'), out(21, 'low'), { pin: 22, direction: 'output' }], interlocks: [[20, 21, 22]] }, env))).toBe(true);
+  });
+
+  it('a PWM output with a duty above 0 starts on: two in a group, or one beside a high, are an error', () => {
+    expect(
+      problems({
+        OutputGpios: '20H,21',
+        pins: [{ pin: 22, direction: 'output', pwm: { frequency: 100, duty: 0.5 } }],
+        interlocks: [[20, 21, 22]],
+      }),
+    ).toEqual(['interlocks[0]: pins 20 (OutputGpios) and 22 (pins[0].pwm) both start on: at most one pin of an interlock group may start high (or with a PWM duty above 0)']);
+    // A PWM at duty 0 starts off.
+    expect(E.isRight(decodeConfig({ OutputGpios: '20H,21', pins: [{ pin: 22, direction: 'output', pwm: { frequency: 100, duty: 0 } }], interlocks: [[20, 21, 22]] }, env))).toBe(true);
   });
 
   it('interlockDelay is whole milliseconds 0-60000', () => {

@@ -141,7 +141,7 @@ describe('interlock config errors', () => {
     });
     expect(await service.waitForExit(10_000)).toEqual({ code: 2, signal: null });
     expect(service.stderr).toMatch(/^\s*interlocks\[0\]\[2\]: pin 5 is an input \(InputGpios\); only outputs can be interlocked\s*$/m);
-    expect(service.stderr).toMatch(/^\s*interlocks\[0\]: pins 20 \(OutputGpios\) and 23 \(pins\[0\]\.initial\) both start on: at most one pin of an interlock group may start high\s*$/m);
+    expect(service.stderr).toMatch(/^\s*interlocks\[0\]: pins 20 \(OutputGpios\) and 23 \(pins\[0\]\.initial\) both start on: at most one pin of an interlock group may start high \(or with a PWM duty above 0\)\s*$/m);
     expect(service.stderr).toMatch(/^\s*interlocks\[1\]: a group needs two pins or more, got 1\s*$/m);
     expect(service.stderr).toMatch(/^\s*interlocks\[2\]\[1\]: pin 20 is also in interlocks\[0\]\s*$/m);
   });

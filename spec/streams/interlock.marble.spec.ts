@@ -3,7 +3,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { openSimDriver } from '../../src/adapters/gpio/sim';
 import { supersededMessage, startupMessage } from '../../src/core/interlock';
 import type { Interlocks, PinSpec } from '../../src/core/model';
-import { state } from '../../src/core/outputs';
+import { pwmState, state } from '../../src/core/outputs';
 import { pinTable, rejected, type Request } from '../../src/core/requests';
 import { answerRequests } from '../../src/streams/requests';
 
@@ -54,6 +54,31 @@ describe('answerRequests with interlocks (marbles)', () => {
         b: state(20, 0),
         c: state(21, 1),
         d: state(21, 0),
+      });
+    });
+  });
+
+  it('a PWM with a duty above 0 is on: another pin\'s on switches it off first (its duty to 0), and a PWM waits for the others to go off', () => {
+    const pwmPins: PinSpec[] = [out(20), out(21), { ...out(22), pwm: { frequency: 100, duty: 0 } }];
+    const pwmTable = pinTable('t', pwmPins, { acceptRetainedWrites: false, simulate: true });
+    newScheduler().run(({ hot, expectObservable }) => {
+      const request$ = hot('-a 3ms b 19ms c 19ms d', {
+        a: r('22/pwm', '{"duty":0.5}'),
+        b: r('21/write', '1'),
+        c: r('22/pwm', '{"duty":"30%"}'),
+        d: r('22/pwm', '{"frequency":50}'),
+      });
+      // s: the PWM's start at duty 0 (off); a: on at once; b: 22 off (a write of 0 ends its PWM at duty 0), 21 on 10 ms later;
+      // c: 21 off first, the PWM on 10 ms later; d: a frequency alone switches nothing on, so it goes at once.
+      expectObservable(answerRequests(request$, { table: pwmTable, driver: sim(pwmPins), interlocks }), '^ 100ms !').toBe('sa 3ms (bp) 6ms c 9ms e 9ms f 9ms g', {
+        s: pwmState(22, { frequency: 100, duty: 0 }),
+        a: pwmState(22, { frequency: 100, duty: 0.5 }),
+        b: state(22, 0),
+        p: pwmState(22, { frequency: 100, duty: 0 }),
+        c: state(21, 1),
+        e: state(21, 0),
+        f: pwmState(22, { frequency: 100, duty: 0.3 }),
+        g: pwmState(22, { frequency: 50, duty: 0.3 }),
       });
     });
   });

@@ -9,7 +9,8 @@ import type { Output } from './outputs';
 import { formatCount, formatEvent, formatLevel } from './payload';
 import type { Reply } from './requests';
 import { formatSnapshot } from './snapshot';
-import { countTopic, errorTopic, eventTopic, isAnswerableResponseTopic, pinsTopic, stateTopic } from './topics';
+import { formatPwm } from './pwm';
+import { countTopic, errorTopic, eventTopic, isAnswerableResponseTopic, pinsTopic, pwmStateTopic, stateTopic } from './topics';
 
 export interface ContractOptions {
   readonly thing: string;
@@ -59,6 +60,7 @@ const NOTHING: Delivery = { messages: [] };
  * | Event | `gpio/<thing>/<pin>/event` | `{"edge","level","time"[,"timestampNs"]}` | `qos` | no |
  * | Count | `gpio/<thing>/<pin>/count` | the count in decimal | `qos` | `retainState` |
  * | Snapshot | `gpio/<thing>/pins` | every pin at a glance (core/snapshot) | as State | always |
+ * | PwmState | `gpio/<thing>/<pin>/pwm/state` | `{"frequency","duty"}` | as State | `retainState` |
  * | FailsafeReport | `gpio/<thing>/error` | `{"topic","error","long_description"}` (core/failsafe) | `qos` | no |
  * | Ignored, Simulated, FailsafeMoved | none: logged only | | | |
  *
@@ -82,6 +84,7 @@ export const mqttContract = (options: ContractOptions): ((o: Output) => Delivery
   const stateOf = cached(stateTopic);
   const eventOf = cached(eventTopic);
   const countOf = cached(countTopic);
+  const pwmStateOf = cached(pwmStateTopic);
   const errors = errorTopic(thing);
   const pins = pinsTopic(thing);
 
@@ -119,6 +122,8 @@ export const mqttContract = (options: ContractOptions): ((o: Output) => Delivery
         return answer(pins, formatSnapshot(o.pins, o.timeMs), true, o.reply);
       case 'FailsafeReport':
         return plain(errors, JSON.stringify(failsafeMessage(o)), false);
+      case 'PwmState':
+        return answer(pwmStateOf(o.pin), formatPwm(o.setting), retainState, o.reply);
       case 'Ignored':
       case 'Simulated':
       case 'FailsafeMoved':

@@ -6,7 +6,7 @@
  */
 import type { PinSpec } from './model';
 import { formatLevel } from './payload';
-import { countTopic, stateTopic, statusTopic } from './topics';
+import { countTopic, pwmStateTopic, pwmTopic, stateTopic, statusTopic } from './topics';
 
 export interface DiscoveryMessage {
   readonly topic: string;
@@ -21,7 +21,7 @@ export interface DiscoveryOptions {
   readonly version: string;
 }
 
-export type Component = 'binary_sensor' | 'switch' | 'sensor';
+export type Component = 'binary_sensor' | 'switch' | 'sensor' | 'light';
 
 export const ORIGIN_NAME = 'rpi-gpio-connector';
 
@@ -45,7 +45,8 @@ export const nodeId = (thing: string): string => {
   return `rpi-gpio-connector_${safe === thing ? safe : `${safe}_${fnv1a(thing)}`}`;
 };
 
-export const componentOf = (spec: PinSpec): Component => (spec.direction === 'input' ? 'binary_sensor' : 'switch');
+/** An input is a binary_sensor; an output a switch, or, with `pwm:`, a dimmable light. */
+export const componentOf = (spec: PinSpec): Component => (spec.direction === 'input' ? 'binary_sensor' : spec.pwm === undefined ? 'switch' : 'light');
 
 /** Stable across restarts and unique per thing and pin: what Home Assistant keys the entity on. */
 export const uniqueId = (thing: string, pin: number): string => `${nodeId(thing)}_gpio${pin}`;
@@ -57,8 +58,34 @@ export const configTopic = (prefix: string, component: Component, thing: string,
 export const birthTopic = (prefix: string): string => `${prefix}/status`;
 
 /** Every config topic this thing could have announced, so stale ones can be found and removed. */
-export const ownConfigFilters = (prefix: string, thing: string): ReadonlyArray<string> =>
-  (['binary_sensor', 'switch', 'sensor'] as const).map((c) => `${prefix}/${c}/${nodeId(thing)}/+/config`);
+export const ownConfigFilters = (prefix: string, thing: string, components: ReadonlyArray<Component> = ['binary_sensor', 'switch', 'sensor']): ReadonlyArray<string> =>
+  components.map((c) => `${prefix}/${c}/${nodeId(thing)}/+/config`);
+
+/** Every component an entity of this service can be: what the adapter watches for stale configs. */
+export const ALL_COMPONENTS: ReadonlyArray<Component> = ['binary_sensor', 'switch', 'sensor', 'light'];
+
+/**
+ * A PWM output as a light with brightness (Home Assistant's default light
+ * schema), so a dimmer works with no YAML: on/off is a write of 1 or 0, the
+ * brightness (0..100, `brightness_scale`) goes to the pwm topic as a
+ * percentage (`50%`), and both are read back from the JSON on `pwm/state`.
+ * `on_command_type: brightness`: turning it on sends only the brightness.
+ */
+const lightKeys = (thing: string, pin: number): Record<string, unknown> => ({
+  command_topic: `gpio/${thing}/${pin}/write`,
+  payload_on: formatLevel(1),
+  payload_off: formatLevel(0),
+  state_topic: pwmStateTopic(thing, pin),
+  state_value_template: "{{ '1' if value_json.duty > 0 else '0' }}",
+  brightness_command_topic: pwmTopic(thing, pin),
+  brightness_command_template: '{{ value }}%',
+  brightness_scale: 100,
+  brightness_state_topic: pwmStateTopic(thing, pin),
+  brightness_value_template: '{{ (value_json.duty * 100) | round(0) | int }}',
+  on_command_type: 'brightness',
+  optimistic: false,
+  retain: false,
+});
 
 /** The config payload of one pin's entity, with Home Assistant's full key names. */
 export const entityConfig = (thing: string, spec: PinSpec, o: DiscoveryOptions): Record<string, unknown> => {
@@ -68,12 +95,17 @@ export const entityConfig = (thing: string, spec: PinSpec, o: DiscoveryOptions):
   return {
     name: spec.name ?? `GPIO ${pin}`,
     unique_id: uniqueId(thing, pin),
-    ...(spec.deviceClass === undefined ? {} : { device_class: spec.deviceClass }),
-    state_topic: stateTopic(thing, pin),
-    ...(spec.direction === 'input'
-      ? { payload_on: on, payload_off: off }
-      : // Home Assistant publishes payload_on/off to command_topic: a write of 1 or 0, not retained.
-        { command_topic: `gpio/${thing}/${pin}/write`, payload_on: on, payload_off: off, state_on: on, state_off: off, optimistic: false, retain: false }),
+    // A light has no device_class.
+    ...(spec.deviceClass === undefined || componentOf(spec) === 'light' ? {} : { device_class: spec.deviceClass }),
+    ...(spec.direction === 'output' && spec.pwm !== undefined
+      ? lightKeys(thing, pin)
+      : {
+          state_topic: stateTopic(thing, pin),
+          ...(spec.direction === 'input'
+            ? { payload_on: on, payload_off: off }
+            : // Home Assistant publishes payload_on/off to command_topic: a write of 1 or 0, not retained.
+              { command_topic: `gpio/${thing}/${pin}/write`, payload_on: on, payload_off: off, state_on: on, state_off: off, optimistic: false, retain: false }),
+        }),
     availability_topic: statusTopic(thing),
     payload_available: 'online',
     payload_not_available: 'offline',

@@ -6,6 +6,7 @@
 import type { Observable } from 'rxjs';
 import type { Level, PinSpec } from './model';
 import type { Either } from './either';
+import type { PwmSetting } from './pwm';
 
 /** A failure of the GPIO driver, as a value. */
 export interface DriverError {
@@ -51,8 +52,16 @@ export interface GpioDriver {
   readInputs(): Either<DriverError, ReadonlyArray<Level>>;
   /** Read one configured line, input or output. */
   read(pin: number): Either<DriverError, Level>;
-  /** Set an output line; answers the level read back. */
+  /** Set an output line; answers the level read back. A PWM running on the line stops first. */
   write(pin: number, level: Level): Either<DriverError, Level>;
+  /**
+   * Runs PWM on an output line configured with `pwm:`, replacing what ran
+   * there: the native addon's thread for a character-device line, a model on
+   * the simulated chip. A duty of 0 or 1 holds the line at that level (no
+   * edges). Answers the setting now running. Absent on a driver that has no
+   * PWM: a config with `pwm:` is refused at start-up there.
+   */
+  pwm?(pin: number, setting: PwmSetting): Either<DriverError, PwmSetting>;
   /**
    * Every edge (rising and falling, whatever the pin's `edge` setting) of the
    * `edgeInputs`, in the order they happened, each event queued by the kernel
@@ -73,6 +82,8 @@ export interface SimulatedGpio extends GpioDriver {
   simulate(pin: number, level: Level): Either<DriverError, Level>;
   /** The physical level of a line, as a meter on the pin would read it (active-low shows here). */
   lineLevel(pin: number): Level | undefined;
+  /** The PWM the simulated chip's model runs on a line (none after a write). */
+  pwmSetting?(pin: number): PwmSetting | undefined;
 }
 
 export const isSimulated = (d: GpioDriver): d is SimulatedGpio => d.kind === 'sim';

@@ -97,3 +97,11 @@ export const failsafeLevelSet = (topic: string, pin: number, level: 0 | 1, after
     ErrorKind.failsafe,
     `The broker connection was lost for ${afterMs} ms (failsafeAfter), so GPIO ${pin} was set to its failsafe level ${level} at ${time}. It stays there until a write or a pulse sets it.`,
   );
+export const pwmToInput = (topic: string, pin: number): ErrorMessage =>
+  msg(topic, ErrorKind.invalidOperation, `GPIO ${pin} is configured as an INPUT GPIO. Only OUTPUT GPIOs with pwm: in the config take PWM requests.`);
+
+export const pwmNotConfigured = (topic: string, pin: number): ErrorMessage =>
+  msg(topic, ErrorKind.invalidOperation, `GPIO ${pin} is an output without pwm: in the config. Give it pwm: {frequency: 1000} in pins: to take PWM requests.`);
+
+/** `reason` is the PWM payload parser's sentence (core/pwm). */
+export const invalidPwm = (topic: string, reason: string): ErrorMessage => msg(topic, ErrorKind.invalidPayload, reason);

@@ -16,8 +16,8 @@ export const DEFAULT_INTERLOCK_DELAY_MS = 0;
 
 /**
  * Whether a command switches its pin on now: the one question the interlock
- * asks of a command. Exhaustive on purpose: a new kind of output command (a
- * `Pwm` with duty > 0 counts as on) must say here whether it switches on.
+ * asks of a command. Exhaustive on purpose: a new kind of output command
+ * must say here whether it switches on (a `Pwm` does with a duty above 0).
  * A pulse's switch-back is an off and never needs asking.
  */
 export const switchesOn = (c: OutputCommand): boolean => {
@@ -26,6 +26,9 @@ export const switchesOn = (c: OutputCommand): boolean => {
       return c.level === 1;
     case 'Pulse':
       return true;
+    case 'Pwm':
+      // A duty above 0 has the line on for part of every period: on. A frequency alone changes nothing of that.
+      return c.change.duty !== undefined && c.change.duty > 0;
   }
 };
 

@@ -12,7 +12,7 @@ import type { Output } from './outputs';
 import type { RequestKind } from './topics';
 
 /** The request kinds, by the topic's last level (`read_all`: `gpio/<thing>/read`, no pin); `other` for a topic that names none. */
-export const REQUEST_KINDS = ['read', 'read_all', 'write', 'pulse', 'simulate', 'other'] as const;
+export const REQUEST_KINDS = ['read', 'read_all', 'write', 'pulse', 'pwm', 'simulate', 'other'] as const;
 export type RequestKindLabel = RequestKind | 'read_all' | 'other';
 
 /**
@@ -38,7 +38,9 @@ export const requestKind = (topic: string): RequestKindLabel =>
         ? 'pulse'
         : topic.endsWith('/simulate')
           ? 'simulate'
-          : 'other';
+          : topic.endsWith('/pwm')
+            ? 'pwm'
+            : 'other';
 
 /**
  * Whether an output answers a request, and how; undefined for the rest (a

@@ -2,6 +2,8 @@
  * The internal model every config form decodes to. Plain data, no I/O.
  */
 
+import type { PwmSpec } from './pwm';
+
 /** A line's logical level. */
 export type Level = 0 | 1;
 
@@ -76,6 +78,14 @@ export interface OutputSpec extends PinLabels, PinLine {
    * level (`failsafe: keep`, the Greengrass connector's behaviour).
    */
   readonly failsafe?: { readonly level: Level; readonly afterMs: number };
+  /**
+   * PWM on the line (`pwm:` in the per-pin form): started at this frequency
+   * and duty when the service starts; `gpio/<thing>/<pin>/pwm` changes it.
+   * Software PWM on the GPIO line, or the hardware channel `hardware` names
+   * (then the line is not requested from the GPIO chip: its pin is the PWM
+   * block's). Absent: a plain on/off output, which refuses PWM requests.
+   */
+  readonly pwm?: PwmSpec;
 }
 
 export type PinSpec = InputSpec | OutputSpec;

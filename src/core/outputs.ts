@@ -1,6 +1,7 @@
 import type { Ignored, Rejected, Reply } from './requests';
 import type { Level, PinSpec } from './model';
 import type { FailsafeMoved, FailsafeReport } from './failsafe';
+import type { PwmSetting } from './pwm';
 
 /** A pin's level, for its state topic. */
 export interface State {
@@ -10,6 +11,18 @@ export interface State {
   /** Set on the answer to a request that carried one: how to answer it. */
   readonly reply?: Reply;
 }
+
+/** A PWM output's frequency and duty, for its `pwm/state` topic: the answer to a PWM request, after a write, at start-up and on reconnect. */
+export interface PwmState {
+  readonly _tag: 'PwmState';
+  readonly pin: number;
+  readonly setting: PwmSetting;
+  /** Set on the answer to a request that carried one. */
+  readonly reply?: Reply;
+}
+
+export const pwmState = (pin: number, setting: PwmSetting, reply?: Reply): PwmState =>
+  reply === undefined ? { _tag: 'PwmState', pin, setting } : { _tag: 'PwmState', pin, setting, reply };
 
 /** A simulated input was set; the poll publishes the change. */
 export interface Simulated {
@@ -66,7 +79,7 @@ export interface Snapshot {
  * `gpio/<thing>/error`, snapshots to `gpio/<thing>/pins`, failsafe reports
  * to `gpio/<thing>/error` too, the rest only to the log.
  */
-export type Output = State | Rejected | Ignored | Simulated | Event | Count | Snapshot | FailsafeMoved | FailsafeReport;
+export type Output = State | Rejected | Ignored | Simulated | Event | Count | Snapshot | PwmState | FailsafeMoved | FailsafeReport;
 
 export const state = (pin: number, level: Level): State => ({ _tag: 'State', pin, level });
 

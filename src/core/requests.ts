@@ -10,6 +10,7 @@ import type { ErrorMessage } from './errors';
 import type { Level, PinSpec } from './model';
 import { canonicalPin, parseLevel, parsePin } from './payload';
 import { pulseDuration } from './pulse';
+import { maxHz, parsePwmPayload, type PwmChange, type PwmSpec } from './pwm';
 import { requestTopicParser, type RequestKind } from './topics';
 import type { Either } from './either';
 
@@ -59,15 +60,21 @@ export type Command =
   | { readonly _tag: 'Write'; readonly topic: string; readonly pin: number; readonly level: Level; readonly reply?: Reply; readonly origin?: FailsafeOrigin }
   /** Switch the output on (its active level) now, and off after `durationMs`. */
   | { readonly _tag: 'Pulse'; readonly topic: string; readonly pin: number; readonly durationMs: number; readonly reply?: Reply }
-  | { readonly _tag: 'Simulate'; readonly topic: string; readonly pin: number; readonly level: Level; readonly reply?: Reply };
+  | { readonly _tag: 'Simulate'; readonly topic: string; readonly pin: number; readonly level: Level; readonly reply?: Reply }
+  /**
+   * Change the output's PWM: what the request named; the rest stays as the
+   * pin had it (core/pwm `applyPwm`, applied where the commands are carried
+   * out). The line counts as on while the resulting duty is above 0.
+   */
+  | { readonly _tag: 'Pwm'; readonly topic: string; readonly pin: number; readonly change: PwmChange; readonly reply?: Reply };
 
 /** The commands that drive an output line: each is run by its pin's behaviour (streams/per-pin), which the pin's next one cancels. */
-export type OutputCommand = Extract<Command, { readonly _tag: 'Write' | 'Pulse' }>;
+export type OutputCommand = Extract<Command, { readonly _tag: 'Write' | 'Pulse' | 'Pwm' }>;
 
-export const isOutputCommand = (c: Command): c is OutputCommand => c._tag === 'Write' || c._tag === 'Pulse';
+export const isOutputCommand = (c: Command): c is OutputCommand => c._tag === 'Write' || c._tag === 'Pulse' || c._tag === 'Pwm';
 
 /** What each command does, as the error answer to a failed driver call words it: `Writing GPIO 8 failed: ...`. */
-export const VERB: Readonly<Record<Command['_tag'], string>> = { Read: 'Reading', Write: 'Writing', Pulse: 'Pulsing', Simulate: 'Simulating' };
+export const VERB: Readonly<Record<Command['_tag'], string>> = { Read: 'Reading', Write: 'Writing', Pulse: 'Pulsing', Simulate: 'Simulating', Pwm: 'Setting the PWM of' };
 
 /** A request that is not carried out and not answered on MQTT, only logged. */
 export interface Ignored {
@@ -101,6 +108,8 @@ export interface PinTable {
   readonly refuseQueuedWrites?: boolean;
   /** Whether `simulate` requests may set input lines (the simulated chip only). */
   readonly simulate: boolean;
+  /** The outputs with `pwm:` and their configured PWM: the only pins that take PWM requests. */
+  readonly pwmSettings: ReadonlyMap<number, PwmSpec>;
 }
 
 export const pinTable = (
@@ -117,6 +126,7 @@ export const pinTable = (
   directions: new Map(pins.map((p) => [p.pin, p.direction])),
   inputs: pins.filter((p) => p.direction === 'input').map((p) => p.pin),
   outputs: pins.filter((p) => p.direction === 'output').map((p) => p.pin),
+  pwmSettings: new Map(pins.flatMap((p): Array<[number, PwmSpec]> => (p.direction === 'output' && p.pwm !== undefined ? [[p.pin, p.pwm]] : []))),
   ...options,
 });
 
@@ -132,6 +142,7 @@ const RETAINED_IGNORED: Readonly<Record<RequestKind, string>> = {
   write: 'retained write ignored: the broker delivered a stored command, not a live one (set mqtt.acceptRetainedWrites: true to apply stored commands)',
   pulse: 'retained pulse ignored: the broker delivered a stored command, not a live one (set mqtt.acceptRetainedRequests: true to apply stored requests)',
   simulate: 'retained simulate ignored: the broker delivered a stored request, not a live one (set mqtt.acceptRetainedRequests: true to apply stored requests)',
+  pwm: 'retained pwm ignored: the broker delivered a stored command, not a live one (set mqtt.acceptRetainedRequests: true to apply stored requests)',
 };
 /** An error answer, with how its request asked to be answered (when it did). */
 export const rejected = (error: ErrorMessage, reply?: Reply): Rejected =>
@@ -182,6 +193,18 @@ export const decide = (table: PinTable): ((request: Request) => Decision) => {
             (durationMs): Command => ({ _tag: 'Pulse', topic, pin, durationMs, reply }),
           ),
         );
+      case 'pwm': {
+        if (direction === 'input') return refuse(errors.pwmToInput(topic, pin));
+        const pwm = table.pwmSettings.get(pin);
+        if (pwm === undefined) return refuse(errors.pwmNotConfigured(topic, pin));
+        return pipe(
+          parsePwmPayload(request.payload, maxHz(pwm)),
+          E.bimap(
+            (reason) => rejected(errors.invalidPwm(topic, reason), reply),
+            (change): Command => ({ _tag: 'Pwm', topic, pin, change, reply }),
+          ),
+        );
+      }
       case 'simulate':
         if (!table.simulate) return refuse(errors.simulationUnavailable(topic));
         if (direction === 'output') return refuse(errors.simulateOutput(topic, pin));

@@ -93,6 +93,7 @@ export const connector = (sources: ConnectorSources, deps: ConnectorDeps): Obser
           answerRequests(request$, {
             table,
             driver,
+            resync$,
             command$,
             ...(sources.stop$ === undefined ? {} : { stop$: sources.stop$ }),
             ...(deps.interlocks === undefined ? {} : { interlocks: deps.interlocks }),

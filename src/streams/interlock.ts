@@ -94,7 +94,10 @@ const interlockGroup = (command$: Observable<Item>, group: ReadonlyArray<number>
           deps.run(g$.pipe(filter((g): g is { readonly run: Item } => 'run' in g), map((g) => g.run))).pipe(
             tap((o) => {
               // The clock is read only when the group's knowledge changes: most states are answers that change nothing.
-              if (o._tag === 'State' && members.has(o.pin) && changes(state, o.pin, o.level)) state = observe(state, o.pin, o.level, now());
+              // A PWM output is on while its duty is above 0 (its line is high for part of every period).
+              if (o._tag !== 'State' && o._tag !== 'PwmState') return;
+              const level: Level = o._tag === 'State' ? o.level : o.setting.duty > 0 ? 1 : 0;
+              if (members.has(o.pin) && changes(state, o.pin, level)) state = observe(state, o.pin, level, now());
             }),
           ),
           g$.pipe(filter((g): g is { readonly answer: Output } => 'answer' in g), map((g) => g.answer)),

@@ -1,8 +1,9 @@
 import * as E from 'fp-ts/Either';
-import { connect, EMPTY, filter, map, merge, mergeMap, Observable, Subject } from 'rxjs';
+import { connect, EMPTY, filter, map, merge, mergeMap, Observable, startWith, Subject } from 'rxjs';
 import { type DriverError, type GpioDriver, isSimulated } from '../core/driver';
 import * as errors from '../core/errors';
-import { answeredState, type Output } from '../core/outputs';
+import { answeredState, type Output, pwmState } from '../core/outputs';
+import { applyPwm, pwmAtLevel, type PwmSetting } from '../core/pwm';
 import { PULSE_OFF, PULSE_ON, type SwitchBack } from '../core/pulse';
 import type { Either } from '../core/either';
 import {
@@ -19,11 +20,12 @@ import {
   rejected,
   VERB,
 } from '../core/requests';
-import type { Interlocks } from '../core/model';
-import { pulseTopic } from '../core/topics';
+import type { Interlocks, Level } from '../core/model';
+import { pulseTopic, pwmTopic } from '../core/topics';
 import { interlocked } from './interlock';
 import { perPin, type Stop, thenStop } from './per-pin';
 import { pulsing } from './pulse';
+import { type PwmOff, pwmRunning } from './pwm';
 
 export interface RequestDeps {
   readonly table: PinTable;
@@ -40,6 +42,8 @@ export interface RequestDeps {
    * pulse and meet every layer a requested write meets, and are not carried out after `stop$`.
    */
   readonly command$?: Observable<OutputCommand>;
+  /** Each emission republishes every PWM output's setting (its `pwm/state`): the MQTT adapter emits after a reconnect. */
+  readonly resync$?: Observable<unknown>;
 }
 
 /** The commands answered at once, by one driver call: everything but the output commands. */
@@ -68,35 +72,59 @@ const carryOut =
   };
 
 /**
- * Writes what an output command or a switch-back asks for and answers it: the
- * command's requester, or, for a switch-back, no one (its error names the
- * pulse topic of the pin).
+ * Carries out what an output command, a switch-back or a PWM's end asks for,
+ * and answers it: the command's requester, or, for a switch-back and a PWM's
+ * end, no one (the error names the pin's pulse or pwm topic). `settings` is
+ * each PWM output's setting, as it runs: a PWM command completes from it
+ * (core/pwm `applyPwm`), a write sets its duty to the level written, and each
+ * change is answered on the pin's `pwm/state` too.
  */
-const writeOut =
-  (driver: GpioDriver, thing: string) =>
-  (w: OutputCommand | SwitchBack): Output => {
-    const level = w._tag === 'Write' ? w.level : w._tag === 'Pulse' ? PULSE_ON : PULSE_OFF;
-    const written = driver.write(w.pin, level);
-    if (w._tag === 'SwitchBack') {
-      return E.isRight(written)
-        ? answeredState(w.pin, written.right, undefined)
-        : rejected(errors.driverFailure(pulseTopic(thing, w.pin), 'Switching back', w.pin, written.left.message));
+const carryOutOutput =
+  (driver: GpioDriver, thing: string, settings: Map<number, PwmSetting>) =>
+  (w: OutputCommand | SwitchBack | PwmOff): ReadonlyArray<Output> => {
+    if (w._tag === 'Pwm' || w._tag === 'PwmOff') {
+      const current = settings.get(w.pin);
+      // decide lets PWM commands through for pins with `pwm:` only, and only those have a setting.
+      if (current === undefined) return [];
+      const wanted = w._tag === 'Pwm' ? applyPwm(current, w.change) : pwmAtLevel(current, 0);
+      const set: Either<DriverError, PwmSetting> = driver.pwm === undefined ? E.left({ pin: w.pin, message: `the ${driver.kind} driver has no PWM` }) : driver.pwm(w.pin, wanted);
+      if (E.isLeft(set)) {
+        return w._tag === 'Pwm'
+          ? [rejected(errors.driverFailure(w.topic, VERB.Pwm, w.pin, set.left.message), w.reply)]
+          : [rejected(errors.driverFailure(pwmTopic(thing, w.pin), 'Switching off the PWM of', w.pin, set.left.message))];
+      }
+      settings.set(w.pin, set.right);
+      return [pwmState(w.pin, set.right, w._tag === 'Pwm' ? w.reply : undefined)];
     }
-    return E.isRight(written)
-      ? answeredState(w.pin, written.right, w.reply)
-      : rejected(errors.driverFailure(w.topic, w._tag === 'Write' && w.origin !== undefined ? 'Setting the failsafe level of' : VERB[w._tag], w.pin, written.left.message), w.reply);
+    const level: Level = w._tag === 'Write' ? w.level : w._tag === 'Pulse' ? PULSE_ON : PULSE_OFF;
+    const written = driver.write(w.pin, level);
+    const answer: Output =
+      w._tag === 'SwitchBack'
+        ? E.isRight(written)
+          ? answeredState(w.pin, written.right, undefined)
+          : rejected(errors.driverFailure(pulseTopic(thing, w.pin), 'Switching back', w.pin, written.left.message))
+        : E.isRight(written)
+          ? answeredState(w.pin, written.right, w.reply)
+          : rejected(errors.driverFailure(w.topic, w._tag === 'Write' && w.origin !== undefined ? 'Setting the failsafe level of' : VERB[w._tag], w.pin, written.left.message), w.reply);
+    const current = settings.get(w.pin);
+    if (current === undefined || E.isLeft(written)) return [answer];
+    // A write switched the PWM off at its level: a duty of 0 or 1.
+    const held = pwmAtLevel(current, level);
+    settings.set(w.pin, held);
+    return [answer, pwmState(w.pin, held)];
   };
 
 const outputCommand = (d: Decision): d is E.Right<OutputCommand> => E.isRight(d) && isOutputCommand(d.right);
 
-const fromFailsafe = (w: OutputCommand | SwitchBack): w is OutputCommand & { readonly origin: FailsafeOrigin } => w._tag === 'Write' && w.origin !== undefined;
+const fromFailsafe = (w: OutputCommand | SwitchBack | PwmOff): w is OutputCommand & { readonly origin: FailsafeOrigin } => w._tag === 'Write' && w.origin !== undefined;
 
 /** A failsafe write is answered as a write with no requester, and noted for the log when it is carried out. */
 const writeFailsafe =
-  (write: (w: OutputCommand) => Output) =>
+  (carryOutOne: (w: OutputCommand) => ReadonlyArray<Output>) =>
   (w: OutputCommand & { readonly origin: FailsafeOrigin }): ReadonlyArray<Output> => {
-    const out = write(w);
-    return out._tag === 'State' ? [out, { _tag: 'FailsafeMoved', pin: w.pin, level: out.level, afterMs: w.origin.afterMs }] : [out];
+    const outs = carryOutOne(w);
+    const [first] = outs;
+    return first?._tag === 'State' ? [...outs, { _tag: 'FailsafeMoved', pin: w.pin, level: first.level, afterMs: w.origin.afterMs }] : outs;
   };
 
 const durationOf = (c: OutputCommand): number | undefined => (c._tag === 'Pulse' ? c.durationMs : undefined);
@@ -119,19 +147,24 @@ export const answerRequests = (request$: Observable<Request>, deps: RequestDeps)
     const { driver, table } = deps;
     const outputs = table.outputs;
     const answerNow = carryOut(driver);
-    const write = writeOut(driver, table.thing);
-    // Every output command's way to its line: its pin's behaviour (a pulse's timer), then the write and its answer.
+    // Each PWM output's setting as it runs, from the config's at start-up.
+    const pwmPins = table.pwmSettings;
+    const settings = new Map<number, PwmSetting>([...pwmPins].map(([pin, p]) => [pin, { frequency: p.frequency, duty: p.duty }]));
+    // At start-up each PWM output starts at its configured setting, through its pin's behaviour like any command.
+    const starts: OutputCommand[] = [...settings].map(([pin, setting]) => ({ _tag: 'Pwm', topic: pwmTopic(table.thing, pin), pin, change: setting }));
+    const carryOutOne = carryOutOutput(driver, table.thing, settings);
+    // Every output command's way to its line: its pin's behaviour (a pulse's timer, a PWM's end), then the driver call and its answers.
     const run = (command$: Observable<OutputCommand | Stop>): Observable<Output> =>
       command$.pipe(
-        perPin(pulsing(durationOf)),
-        // Failsafe writes apart: a requested write stays one map on its way to its answer.
+        perPin(pwmRunning(pulsing(durationOf))),
+        // Failsafe writes apart: a requested command stays one mergeMap on its way to its answer.
         connect((w$) =>
           merge(
             w$.pipe(
               filter((w) => !fromFailsafe(w)),
-              map(write),
+              mergeMap(carryOutOne),
             ),
-            w$.pipe(filter(fromFailsafe), mergeMap(writeFailsafe(write))),
+            w$.pipe(filter(fromFailsafe), mergeMap(writeFailsafe(carryOutOne))),
           ),
         ),
       );
@@ -167,9 +200,11 @@ export const answerRequests = (request$: Observable<Request>, deps: RequestDeps)
             ),
             deps.command$ ?? EMPTY,
           ).pipe(
+            startWith(...starts),
             thenStop(merge(deps.stop$ ?? EMPTY, unsubscribing$), () => outputs),
             carry,
           ),
+          (deps.resync$ ?? EMPTY).pipe(mergeMap(() => [...settings].map(([pin, setting]) => pwmState(pin, setting)))),
         ),
       ),
     );

@@ -63,3 +63,7 @@ export const requestRefused = (e: unknown, r: Refusal): string => {
       return requestFailed(first, r.chip, reason(e));
   }
 };
+
+/** `gpio.driver: libgpiod` with PWM outputs: its lines are node-libgpiod's, out of reach of the addon's PWM thread. */
+export const pwmNeedsCdev = (pins: ReadonlyArray<number>): string =>
+  `GPIO ${pins.join(', ')} ${pins.length === 1 ? 'has' : 'have'} pwm: in the config, and software PWM runs on the character-device driver only: set gpio.driver: cdev (or auto), not libgpiod`;

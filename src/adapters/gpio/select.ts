@@ -1,10 +1,12 @@
 import * as E from 'fp-ts/Either';
 import { readdirSync } from 'node:fs';
-import type { GpioConfig, PinSpec } from '../../core/model';
+import type { GpioConfig, OutputSpec, PinSpec } from '../../core/model';
+import { hardwarePwmPins, openSysfsPwm, PWM_SYSFS, withHardwarePwm } from '../pwm/sysfs';
 import type { Logger } from '../log/logger';
 import type { GpioDriver } from './driver';
 import { type Addon, loadAddon } from './libgpiod/addon';
 import { thrown } from './errors';
+import * as messages from './messages';
 import { openLibgpiodDriver, type LibgpiodDriver } from './libgpiod/driver';
 import { loadNativeAddon } from './native/addon';
 import { openCdevDriver, type CdevDriver } from './cdev/driver';
@@ -45,8 +47,26 @@ const hardwarePresent = (addon: E.Either<string, Addon>): boolean => {
  * over the kernel's uAPI v2 (any libgpiod, or none: Trixie); otherwise the
  * simulated chip, with a warning that says so.
  */
-export const openDriver = (pins: ReadonlyArray<PinSpec>, gpio: GpioConfig, log: Logger): E.Either<string, GpioDriver> => {
+export const openDriver = (pins: ReadonlyArray<PinSpec>, gpio: GpioConfig, log: Logger, pwmRoot: string = PWM_SYSFS): E.Either<string, GpioDriver> => {
   if (gpio.driver === 'sim') return openSimDriver(pins, undefined, gpio.chip);
+  // Hardware PWM pins are the PWM block's, not GPIO lines: the chip's driver never requests them.
+  const hardware = hardwarePwmPins(pins);
+  if (hardware.length === 0) return openGpioDriver(pins, gpio, log);
+  const opened = openGpioDriver(pins.filter((p) => !hardware.includes(p as OutputSpec)), gpio, log);
+  if (E.isLeft(opened)) return opened;
+  const hw = openSysfsPwm(hardware, pwmRoot);
+  if (E.isLeft(hw)) {
+    opened.right.close();
+    return hw;
+  }
+  log.info('hardware PWM channels opened', { pins: hw.right.pins });
+  return E.right(withHardwarePwm(opened.right, hw.right, hardware));
+};
+
+/** The GPIO chip's driver, for every pin it requests. */
+const openGpioDriver = (pins: ReadonlyArray<PinSpec>, gpio: GpioConfig, log: Logger): E.Either<string, GpioDriver> => {
+  const pwm = pins.filter((p) => p.direction === 'output' && p.pwm !== undefined).map((p) => p.pin);
+  if (pwm.length > 0 && gpio.driver === 'libgpiod') return E.left(messages.pwmNeedsCdev(pwm));
   // One line per chip the pins are on: which, why, and its pins.
   const chosen = (opened: E.Either<string, LibgpiodDriver | CdevDriver>): E.Either<string, GpioDriver> => {
     if (E.isRight(opened)) {
@@ -60,6 +80,11 @@ export const openDriver = (pins: ReadonlyArray<PinSpec>, gpio: GpioConfig, log: 
   if (gpio.driver === 'auto' && !hardwarePresent(addon)) {
     log.warn('no GPIO chip found (no /dev/gpiochip*): using the simulated chip; set gpio.driver: libgpiod or cdev to require real hardware');
     return openSimDriver(pins, undefined, gpio.chip);
+  }
+  if (gpio.driver === 'auto' && pwm.length > 0) {
+    // Software PWM is timed in our addon's thread, on a request of its own: the character-device driver.
+    log.info('PWM outputs configured: using the character-device addon (uAPI v2), whose thread times the PWM', { pwm });
+    return chosen(openCdevDriver(pins, gpio.chip));
   }
   if (gpio.driver === 'auto' && E.isLeft(addon)) {
     const cdev = loadNativeAddon();

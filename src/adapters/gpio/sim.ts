@@ -4,6 +4,7 @@ import { type InputSpec, type Level, type PinSpec, watchesEdges } from '../../co
 import type { DriverError, KernelEdge, SimulatedGpio } from './driver';
 import type { Either } from '../../core/either';
 import { notAnOutput, notRequested } from './errors';
+import type { PwmSetting } from '../../core/pwm';
 
 /**
  * A simulated chip held in memory: a new user can try the whole flow without a
@@ -22,6 +23,11 @@ import { notAnOutput, notRequested } from './errors';
  * name is a simulated chip of its own, so a configuration for a header and
  * an expander runs without either. The pins stay the topics' numbers;
  * `defaultChip` (`gpio.chip`) names the chip of the pins that name none.
+ *
+ * PWM is a model of state only, with no timer: an output with `pwm:` holds
+ * its setting (`pwmSetting`), and its line reads 1 while the duty is above 0
+ * (the line is on for part of each period), 0 at a duty of 0. A write ends
+ * the PWM at the level written.
  */
 export const openSimDriver = (
   pins: ReadonlyArray<PinSpec>,
@@ -43,6 +49,7 @@ export const openSimDriver = (
   const edge$ = new Subject<KernelEdge>();
   let seqno = 0;
   let closed = false;
+  const pwm = new Map<number, PwmSetting>();
 
   const line = (pin: number, direction?: PinSpec['direction']): E.Either<DriverError, PinSpec> => {
     const p = spec.get(pin);
@@ -67,9 +74,18 @@ export const openSimDriver = (
     read: (pin) => E.map(logical)(line(pin)),
     write: (pin, level) =>
       E.map((p: PinSpec) => {
+        pwm.delete(pin);
         physical.set(pin, toPhysical(level, p.activeLow));
         return logical(p);
       })(line(pin, 'output')),
+    pwm: (pin, setting) =>
+      E.chain((p: PinSpec): Either<DriverError, PwmSetting> => {
+        if (p.direction !== 'output' || p.pwm === undefined) return E.left({ pin, message: `GPIO ${pin} has no pwm: in the config` });
+        pwm.set(pin, setting);
+        physical.set(pin, toPhysical(setting.duty > 0 ? 1 : 0, p.activeLow));
+        return E.right(setting);
+      })(line(pin, 'output')),
+    pwmSetting: (pin) => pwm.get(pin),
     simulate: (pin, level) =>
       E.map((p: PinSpec) => {
         const before = physical.get(pin);

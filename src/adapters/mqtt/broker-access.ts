@@ -44,7 +44,7 @@ const same = (a: string, b: string): boolean => {
  *   without, anyone may connect (the config only allows that on loopback,
  *   or with `mqtt.allowAnonymous: true`);
  * - only the service may publish its own `status`, `error`, `pins` and
- *   `state` topics, will messages included: nobody can mark it offline or
+ *   `state` and `pwm/state` topics, will messages included: nobody can mark it offline or
  *   fake a level.
  */
 export const brokerAccess = (access: BrokerAccess) => {
@@ -57,8 +57,13 @@ export const brokerAccess = (access: BrokerAccess) => {
   const errors = errorTopic(access.thing);
   const pins = pinsTopic(access.thing);
   const statePrefix = `gpio/${access.thing}/`;
+  const pwmState = '/pwm/state';
   const isServiceTopic = (topic: string): boolean =>
-    topic === status || topic === errors || topic === pins || (topic.startsWith(statePrefix) && topic.endsWith('/state') && topic.indexOf('/', statePrefix.length) === topic.length - '/state'.length);
+    topic === status ||
+    topic === errors ||
+    topic === pins ||
+    (topic.startsWith(statePrefix) && topic.endsWith('/state') && topic.indexOf('/', statePrefix.length) === topic.length - '/state'.length) ||
+    (topic.startsWith(statePrefix) && topic.endsWith(pwmState) && topic.indexOf('/', statePrefix.length) === topic.length - pwmState.length);
 
   const authenticate = (client: Client, username: string | undefined, password: Buffer | undefined, done: (err: Error | null, ok: boolean) => void): void => {
     const pass = password?.toString('utf8');

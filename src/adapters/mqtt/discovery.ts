@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { Subject, type Observable } from 'rxjs';
-import { announcements, birthTopic, isStale, nodeId, ownConfigFilters } from '../../core/discovery';
+import { ALL_COMPONENTS, announcements, birthTopic, isStale, nodeId, ownConfigFilters } from '../../core/discovery';
 import type { PinSpec } from '../../core/model';
 import type { Logger } from '../log/logger';
 
@@ -53,7 +53,7 @@ export const startDiscovery = (client: MqttClient, deps: DiscoveryDeps): Discove
   });
   client.once('connect', () => {
     // MQTT.js resubscribes these after a reconnect by itself.
-    client.subscribe([birth, ...ownConfigFilters(deps.prefix, deps.thing)], { qos: deps.qos }, (err) => {
+    client.subscribe([birth, ...ownConfigFilters(deps.prefix, deps.thing, ALL_COMPONENTS)], { qos: deps.qos }, (err) => {
       if (err) deps.log.error('discovery subscribe failed', { error: err.message });
     });
   });

@@ -9,8 +9,12 @@ import { report } from './reporter';
 
 const EXAMPLE = 'a list of groups of output pins, like [[20, 21], [22, 23, 24]]';
 
-/** Where a pin's start-up level was set: `OutputGpios` (its `H`), or `pins[2].initial`. */
-const initialPath = (l: Located): string => (l.label === l.path ? l.label : keyPath(l.label, 'initial'));
+/** Where a pin's start-up level was set: `OutputGpios` (its `H`), `pins[2].initial`, or `pins[2].pwm` (a duty above 0). */
+const initialPath = (l: Located): string =>
+  l.label === l.path ? l.label : keyPath(l.label, l.spec.direction === 'output' && l.spec.pwm !== undefined ? 'pwm' : 'initial');
+
+/** Whether a pin starts on: high, or a PWM with a duty above 0 (its line is on for part of every period). */
+const startsOnAt = (l: Located): boolean => l.spec.direction === 'output' && (l.spec.pwm !== undefined ? l.spec.pwm.duty > 0 : l.spec.initial === 1);
 
 /**
  * `interlocks:` and `interlockDelay`, checked against the configured pins:
@@ -68,7 +72,7 @@ export const decodeInterlocks = (
         problems.push(problem(at, spec === undefined ? `pin ${pin} is not a configured output` : `pin ${pin} is an input (${spec.label}); only outputs can be interlocked`));
         return;
       }
-      if (spec.spec.initial === 1) startsOn.push(spec);
+      if (startsOnAt(spec)) startsOn.push(spec);
       if (spec.spec.failsafe?.level === 1) failsOn.push(spec);
       group.push(pin);
     });
@@ -76,7 +80,7 @@ export const decodeInterlocks = (
       const [a, b] = startsOn as [Located, Located, ...Located[]];
       const more = startsOn.length > 2 ? ` (and ${startsOn.slice(2).map((l) => `${l.spec.pin} at ${initialPath(l)}`).join(', ')})` : '';
       problems.push(
-        problem(path, `pins ${a.spec.pin} (${initialPath(a)}) and ${b.spec.pin} (${initialPath(b)})${more} both start on: at most one pin of an interlock group may start high`),
+        problem(path, `pins ${a.spec.pin} (${initialPath(a)}) and ${b.spec.pin} (${initialPath(b)})${more} both start on: at most one pin of an interlock group may start high (or with a PWM duty above 0)`),
       );
     }
     if (failsOn.length > 1) {

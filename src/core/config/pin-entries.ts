@@ -1,8 +1,10 @@
 import type { PinSpec } from '../model';
+import type { PwmSpec } from '../pwm';
 import { decodeProps } from './decode-props';
 import { MAX_LIST_ITEMS } from './gpio-strings';
 import { indexPath, isRecord, keyPath, own, problem, show, type Problems } from './problems';
 import { fitsDirection } from './home-assistant';
+import { decodePwm } from './pwm';
 import { PinEntry } from './shape';
 
 /** A configured pin and where the user wrote it, for messages that point there. */
@@ -41,8 +43,9 @@ export const decodePinEntries = (raw: unknown): { readonly problems: Problems; r
   raw.forEach((item: unknown, i) => {
     const label = indexPath('pins', i);
     const entry = decodeProps(PinEntry, item, label, ['pin', 'direction']);
-    problems.push(...entry.problems, ...misplaced(entry.value, label), ...failsafeProblems(entry.value, item, label));
-    const spec = toSpec(entry.value);
+    const pwm = entry.value.pwm === undefined || entry.value.direction !== 'output' ? { problems: [] } : decodePwm(entry.value.pwm, label);
+    problems.push(...entry.problems, ...misplaced(entry.value, label), ...failsafeProblems(entry.value, item, label), ...pwm.problems);
+    const spec = toSpec(entry.value, pwm.pwm);
     // Where the line is, unreadable: checking its pin against the default chip would only add false alarms.
     const lost = (['chip', 'line'] as const).some((k) => given(item, k) && entry.value[k] === undefined);
     if (spec !== undefined && !lost) pins.push({ path: keyPath(label, 'pin'), label, spec });
@@ -54,6 +57,10 @@ export const decodePinEntries = (raw: unknown): { readonly problems: Problems; r
 const misplaced = (e: PinEntry, label: string): Problems => [
   ...(e.direction === 'output' ? INPUT_ONLY.filter((k) => e[k] !== undefined).map((k) => problem(keyPath(label, k), 'only for inputs')) : []),
   ...(e.direction === 'input' && e.initial !== undefined ? [problem(keyPath(label, 'initial'), 'only for outputs')] : []),
+  ...(e.direction === 'input' && e.pwm !== undefined ? [problem(keyPath(label, 'pwm'), 'only for outputs')] : []),
+  ...(e.direction === 'output' && e.pwm !== undefined && e.initial !== undefined
+    ? [problem(keyPath(label, 'initial'), 'a PWM output starts at its pwm.duty: leave initial out')]
+    : []),
   ...(e.direction !== undefined && e.deviceClass !== undefined && !fitsDirection(e.deviceClass, e.direction)
     ? [problem(keyPath(label, 'deviceClass'), e.direction === 'input' ? `"${e.deviceClass}" is a switch class; an input is a binary_sensor` : `an output is a switch: outlet or switch, got "${e.deviceClass}"`)]
     : []),
@@ -85,7 +92,7 @@ const given = (item: unknown, key: string): boolean => {
   return value !== undefined && value !== null;
 };
 
-const toSpec = (e: PinEntry): PinSpec | undefined => {
+const toSpec = (e: PinEntry, pwm: PwmSpec | undefined): PinSpec | undefined => {
   if (e.pin === undefined || e.direction === undefined) return undefined;
   const activeLow = e.activeLow ?? false;
   // Only keys the user wrote (labels, and where the line is): a spec compares equal to one written without them.
@@ -110,9 +117,11 @@ const toSpec = (e: PinEntry): PinSpec | undefined => {
     : {
         pin: e.pin,
         direction: 'output',
-        initial: INITIAL[e.initial ?? 'keep'],
+        // With PWM, the line is requested at the level a duty of 0 or 1 holds, low otherwise; the PWM starts right after.
+        initial: pwm === undefined ? INITIAL[e.initial ?? 'keep'] : pwm.duty === 1 ? 1 : 0,
         activeLow,
         ...written,
         ...(e.failsafe === undefined || e.failsafe === 'keep' || e.failsafeAfter === undefined ? {} : { failsafe: { level: FAILSAFE[e.failsafe], afterMs: e.failsafeAfter } }),
+        ...(pwm === undefined ? {} : { pwm }),
       };
 };

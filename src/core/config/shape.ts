@@ -51,6 +51,8 @@ export const PinEntry = t.partial(
     chip,
     /** The line's offset on its chip; absent: `pin`. `pin` stays the number in the topics. */
     line: integerIn(0, 1023),
+    /** Decoded by config/pwm, key by key. */
+    pwm: t.unknown,
   },
   'a mapping like {pin: 17, direction: input}',
 );

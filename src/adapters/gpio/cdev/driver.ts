@@ -6,7 +6,8 @@ import type { DriverError, GpioDriver, KernelEdge } from '../driver';
 import * as errors from '../errors';
 import * as messages from '../messages';
 import { edgePump, singleWatch } from '../edge-pump';
-import { type LineAttr, loadNativeAddon, type NativeAddon, type ReaderHandle, type ReaderRecord, V2Flag } from '../native/addon';
+import { type LineAttr, loadNativeAddon, type NativeAddon, type PwmHandle, type ReaderHandle, type ReaderRecord, V2Flag } from '../native/addon';
+import { periodNs } from '../../../core/pwm';
 import type { Either } from '../../../core/either';
 
 export interface CdevDriver extends GpioDriver {
@@ -243,6 +244,11 @@ export const openCdevDriver = (
   });
   const edges = watch.edges;
 
+  // Software PWM: one thread per chip request with PWM lines, started with its first PWM.
+  const pwmLines = new Set(pins.filter((p) => p.direction === 'output' && p.pwm !== undefined).map((p) => p.pin));
+  const pwmThreads = new Map<ChipRequest, PwmHandle>();
+  const running = new Set<number>();
+
   return E.right({
     kind: 'cdev',
     description: chips.map((c) => c.description).join(', '),
@@ -274,8 +280,28 @@ export const openCdevDriver = (
       if (at.req.lines[at.i]?.direction !== 'output') return E.left(errors.notAnOutput(pin));
       return E.tryCatch(
         () => {
+          // A PWM on the line ends first: the thread leaves it alone from here.
+          const thread = pwmThreads.get(at.req);
+          if (thread !== undefined && running.delete(pin)) addon.pwmStop(thread, at.i);
           addon.setValues(at.req.fd, [at.i], [value]);
           return level(addon.getValues(at.req.fd, at.i + 1)[at.i]);
+        },
+        (e) => errors.failed(pin, e),
+      );
+    },
+    pwm: (pin, setting) => {
+      const at = index.get(pin);
+      if (at === undefined || closed) return notOpen(pin);
+      if (!pwmLines.has(pin)) return E.left({ pin, message: `GPIO ${pin} has no pwm: in the config` });
+      return E.tryCatch(
+        () => {
+          let thread = pwmThreads.get(at.req);
+          if (thread === undefined) pwmThreads.set(at.req, (thread = addon.pwmOpen(at.req.fd)));
+          const { highNs, lowNs } = periodNs(setting);
+          addon.pwmSet(thread, at.i, highNs, lowNs);
+          if (highNs > 0 && lowNs > 0) running.add(pin);
+          else running.delete(pin);
+          return setting;
         },
         (e) => errors.failed(pin, e),
       );
@@ -283,7 +309,9 @@ export const openCdevDriver = (
     close: () => {
       if (closed) return;
       closed = true;
-      // A reader thread still running ends before its descriptors are closed.
+      // The PWM threads and a reader thread still running end before their descriptors are closed.
+      for (const thread of pwmThreads.values()) addon.pwmClose(thread);
+      pwmThreads.clear();
       watch.stop();
       closeAll();
     },

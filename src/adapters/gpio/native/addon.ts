@@ -65,6 +65,9 @@ export interface ReaderRecord {
 /** A reader thread, from readerStart. */
 export type ReaderHandle = { readonly __readerHandle: unique symbol };
 
+/** A software PWM thread over one request's lines, from pwmOpen. */
+export type PwmHandle = { readonly __pwmHandle: unique symbol };
+
 /** Lines requested for edge events through libgpiod 1.x, on a chip object of the addon's own. */
 export type LgHandle = { readonly __lgHandle: unique symbol };
 
@@ -107,6 +110,18 @@ export interface NativeAddon {
   readerTake(handle: ReaderHandle): ReaderRecord[];
   /** Ends the thread and waits for it; idempotent. Call it before the fds are closed. */
   readerStop(handle: ReaderHandle): void;
+  /**
+   * Software PWM (native/pwm.c): one thread for the PWM lines of the request
+   * `fd`, timed with absolute clock_nanosleep on CLOCK_MONOTONIC, one
+   * GPIO_V2_LINE_SET_VALUES ioctl per edge instant.
+   */
+  pwmOpen(fd: number): PwmHandle;
+  /** The line at `index` runs `highNs` high, `lowNs` low; either 0 holds it at one level at once. Throws the errno of a failed edge since the last call. */
+  pwmSet(handle: PwmHandle, index: number, highNs: number, lowNs: number): void;
+  /** The thread leaves the line alone from now on. */
+  pwmStop(handle: PwmHandle, index: number): void;
+  /** Ends the thread and waits for it; idempotent. Call it before the fd is closed. */
+  pwmClose(handle: PwmHandle): void;
 }
 
 /** uAPI v2 line flags (linux/gpio.h, enum gpio_v2_line_flag): a stable kernel ABI. */
