@@ -59,7 +59,7 @@ describe('answerRequests with interlocks (marbles)', () => {
   });
 
   it('a PWM with a duty above 0 is on: another pin\'s on switches it off first (its duty to 0), and a PWM waits for the others to go off', () => {
-    const pwmPins: PinSpec[] = [out(20), out(21), { ...out(22), pwm: { frequency: 100, duty: 0 } }];
+    const pwmPins: PinSpec[] = [out(20), out(21), { pin: 22, direction: 'output', initial: 0, activeLow: false, pwm: { frequency: 100, duty: 0 } }];
     const pwmTable = pinTable('t', pwmPins, { acceptRetainedWrites: false, simulate: true });
     newScheduler().run(({ hot, expectObservable }) => {
       const request$ = hot('-a 3ms b 19ms c 19ms d', {

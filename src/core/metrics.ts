@@ -53,6 +53,7 @@ export const outcomeOf = (o: Output): Outcome | undefined => {
   switch (o._tag) {
     case 'State':
     case 'Snapshot':
+    case 'PwmState':
       return o.reply === undefined ? undefined : 'ok';
     case 'Rejected':
       return o.reply === undefined ? undefined : 'rejected';
@@ -97,6 +98,7 @@ export const ERROR_LABELS = {
   [ErrorKind.queuedWrite]: 'queued_write_refused',
   [ErrorKind.eventsLost]: 'edge_events_lost',
   [ErrorKind.interlock]: 'interlock',
+  [ErrorKind.failsafe]: 'failsafe_level_set',
 } as const;
 export type ErrorLabel = (typeof ERROR_LABELS)[keyof typeof ERROR_LABELS] | 'other';
 export const ERROR_KINDS: ReadonlyArray<ErrorLabel> = [...Object.values(ERROR_LABELS), 'other'];

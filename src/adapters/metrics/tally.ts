@@ -66,13 +66,15 @@ export const requestCounter = (tally: Tally) => {
     output: (o: Output): void => {
       const outcome = outcomeOf(o);
       if (outcome !== undefined) {
-        const reply = o._tag === 'State' || o._tag === 'Rejected' || o._tag === 'Snapshot' ? o.reply : undefined;
+        const reply = o._tag === 'State' || o._tag === 'Rejected' || o._tag === 'Snapshot' || o._tag === 'PwmState' ? o.reply : undefined;
         const kind = answerKind(o, reply === undefined ? undefined : asked.get(reply));
         tally.requests[kind][outcome] += 1;
         // One outcome per request: an answer that came twice is counted once.
         if (reply !== undefined) asked.delete(reply);
       }
       if (o._tag === 'Rejected') tally.errors[errorLabel(o.error.error)] += 1;
+      // Not an answer: the failsafe's report, on the error topic once the broker is back.
+      else if (o._tag === 'FailsafeReport') tally.errors.failsafe_level_set += 1;
     },
   };
 };
