@@ -5,6 +5,7 @@ import { read, request } from '../support/config';
 import { gpioinfo, gpiomonArgs, gpioSimUnavailable, hardwareDrivers, KernelGpioSim } from '../support/gpio-sim';
 import { Mosquitto } from '../support/mosquitto';
 import { Service } from '../support/service';
+import { setEdges, startValueTrace, stopValueTrace } from '../support/pwm-trace';
 
 // Lines from several chips, on the real kernel: the built service (node
 // dist/main.js with a config file, a real Mosquitto) over two gpio-sim chips
@@ -15,9 +16,9 @@ import { Service } from '../support/service';
 // is its own pin. Levels are set through the sims' `pull` and read from their
 // `value`; gpioinfo shows who holds what. Runs under `npm run test:hardware`.
 //
-// PWM on both chips: the PWM work (issue 17, PWM) adds its case here, on
-// the same two chips (a software-PWM output on the expander beside one on
-// the header), measured from the kernel's timestamps as its own spec does.
+// PWM on both chips (the cdev driver's software PWM: one thread per chip's
+// request) is the last case: a PWM output on the expander beside one on the
+// header, each line's level changes read from gpiolib's trace events.
 const why = gpioSimUnavailable();
 if (why !== undefined) throw new Error(`the kernel suite cannot run here: ${why}`);
 
@@ -194,3 +195,50 @@ describe.each(drivers)(
     });
   },
 );
+
+describe(`software PWM on both chips at once (gpio.driver: cdev, Linux ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()})`, () => {
+  if (!drivers.includes('cdev')) throw new Error('the uAPI v2 addon does not load: run npm install');
+
+  it('runs a PWM output on the header and one on the expander, and a write ends only its own', async () => {
+    const { header, expander } = newChips();
+    const broker = await Mosquitto.start();
+    const client = await TestClient.connect(`mqtt://127.0.0.1:${broker.port}`);
+    await client.subscribe([`gpio/${THING}/+/pwm/state`, `gpio/${THING}/+/state`, `gpio/${THING}/error`]);
+    const service = await Service.start({
+      thingName: THING,
+      pins: [
+        { pin: 12, direction: 'output', pwm: { frequency: 20, duty: 0.5 } },
+        { pin: 112, direction: 'output', chip: EXPANDER, line: 12, pwm: { frequency: 20, duty: 0.5 } },
+      ],
+      mqtt: { url: `mqtt://127.0.0.1:${broker.port}` },
+      gpio: { driver: 'cdev' },
+    });
+    await service.ready(READY_MS);
+    const sample = async (): Promise<{ header: number; expander: number }> => {
+      startValueTrace();
+      await new Promise((r) => setTimeout(r, 1500));
+      stopValueTrace();
+      const rising = (gpio: number) => setEdges(gpio).filter((e, i, all) => e.value === 1 && (i === 0 || all[i - 1]?.value === 0)).length;
+      return { header: rising(header.globalNumber(12)), expander: rising(expander.globalNumber(12)) };
+    };
+    // 20 Hz for 1.5 s: about 30 periods each; an emulated VM may lose some, not most.
+    const both = await sample();
+    process.stdout.write(`PWM at 20 Hz on both chips, rising edges in 1.5 s: header ${both.header}, expander ${both.expander}\n`);
+    expect(both.header).toBeGreaterThanOrEqual(10);
+    expect(both.expander).toBeGreaterThanOrEqual(10);
+
+    // A write to the expander's pin ends its PWM there (low); the header's runs on.
+    await client.publish(`gpio/${THING}/112/write`, '0');
+    await client.until(`gpio/${THING}/112/pwm/state`, (m) => m.payload === '{"frequency":20,"duty":0}', ANSWER_MS);
+    const after = await sample();
+    process.stdout.write(`after the expander's write 0: header ${after.header}, expander ${after.expander}\n`);
+    expect(after.expander).toBe(0);
+    expect(expander.level(12)).toBe(0);
+    expect(after.header).toBeGreaterThanOrEqual(10);
+
+    service.kill('SIGTERM');
+    expect((await service.waitForExit(30_000)).code).toBe(0);
+    expect(gpioinfo(header.chipName, 12).consumer).toBeUndefined();
+    expect(gpioinfo(expander.chipName, 12).consumer).toBeUndefined();
+  });
+});
