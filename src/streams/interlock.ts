@@ -78,11 +78,11 @@ const interlockGroup = (command$: Observable<Item>, group: ReadonlyArray<number>
       }
       // The group's next command replaces this one; the commands' end does not (it is no command).
       const replaced: Gated = { answer: rejected(supersededMessage(c.topic, c.pin, group), c.reply) };
+      // Until the on (or its refusal) is out, re-waits included, the next command replaces it.
       const waited$ = timer(plan.waitMs).pipe(
-        map(() => true),
+        mergeMap(() => due$),
         takeUntil(next$),
-        defaultIfEmpty(false),
-        mergeMap((fired) => (fired ? due$ : of(replaced))),
+        defaultIfEmpty(replaced),
       );
       return concat(offs(plan.offs), waited$);
     };
