@@ -94,6 +94,7 @@ export const ERROR_LABELS = {
   [ErrorKind.driverFailure]: 'driver_failure',
   [ErrorKind.queuedWrite]: 'queued_write_refused',
   [ErrorKind.eventsLost]: 'edge_events_lost',
+  [ErrorKind.failsafe]: 'failsafe_level_set',
 } as const;
 export type ErrorLabel = (typeof ERROR_LABELS)[keyof typeof ERROR_LABELS] | 'other';
 export const ERROR_KINDS: ReadonlyArray<ErrorLabel> = [...Object.values(ERROR_LABELS), 'other'];

@@ -73,6 +73,7 @@ export const requestCounter = (tally: Tally) => {
         if (reply !== undefined) asked.delete(reply);
       }
       if (o._tag === 'Rejected') tally.errors[errorLabel(o.error.error)] += 1;
+      else if (o._tag === 'FailsafeReport') tally.errors.failsafe_level_set += 1;
     },
   };
 };
