@@ -59,6 +59,11 @@ tree() { # arch: the cached trixie tree, made when missing
     mount --bind /proc "$root/proc"
     chroot "$root" sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkgs >/dev/null" ||
       { umount "$root/proc"; say "FAILED: apt-get install $pkgs in the $1 tree"; exit 1; }
+    # Debian's npm depends on node-gyp, which depends on gyp and so python3
+    # (no compiler: that only npm's Recommends would bring). Raspberry Pi OS
+    # Lite has python3, but the proof is meant without it: removed, whatever
+    # depends on it (only node-gyp, which nothing here runs).
+    chroot "$root" dpkg --purge --force-depends python3 python3-minimal python3.13 python3.13-minimal python3-packaging gyp >/dev/null 2>&1 || true
     umount "$root/proc"
     echo "$pkgs" >"$root/.ready"
   fi
