@@ -45,7 +45,7 @@ for a in $arches; do
     mountpoint -q /sys/kernel/tracing || mount -t tracefs none /sys/kernel/tracing 2>/dev/null
     node scripts/vm/uapi-probe.js || exit 1
     [ "${RPI_GPIO_ARM_PROBE_ONLY:-}" = 1 ] && exit 0
-    GPIO_HARDWARE_SUITE=gpio-sim npx jest --ci --verbose --runInBand spec/contract spec/kernel'
+    GPIO_HARDWARE_SUITE=gpio-sim node node_modules/jest/bin/jest.js --ci --verbose --runInBand spec/contract spec/kernel'
   status=$?
   set -e
   say "$a: exit $status after $(($(date +%s) - t0)) s"
