@@ -61,8 +61,10 @@ if chroot "$root" sh -c "cd $app && node -e \"require('node-libgpiod')\"" 2>/dev
 else
   say "node-libgpiod did not build in trixie (libgpiod 2), as expected: npm dropped the optional addon"
 fi
-chroot "$root" sh -c "cd $app && node -e \"const a=require('./build/Release/gpio_native.node'); if (typeof a.request !== 'function') process.exit(1)\"" ||
-  { say "FAILED: the uAPI v2 addon did not build in trixie"; exit 1; }
+# The addon as the service loads it: the prebuilt one for linux-x64 (npm
+# install compiles nothing), or a source build where none fits.
+chroot "$root" sh -c "cd $app && node -e \"const n=require('./dist/adapters/gpio/native/addon.js'); const a=n.loadNativeAddon(); if (a._tag !== 'Right' || typeof a.right.request !== 'function') { console.error(a.left); process.exit(1) } console.error('check-trixie: the uAPI v2 addon loads from ' + n.nativeAddonPath().right)\"" ||
+  { say "FAILED: the uAPI v2 addon does not load in trixie"; exit 1; }
 for m in proc sys dev; do umount "$root/$m"; done
 trap - EXIT
 

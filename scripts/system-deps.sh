@@ -16,6 +16,9 @@ missing=""
 /usr/bin/python3 -c 'import paho.mqtt.client' >/dev/null 2>&1 || missing="$missing python3-paho-mqtt"
 command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
 command -v strace >/dev/null 2>&1 || missing="$missing strace"
+# The cross compilers scripts/prebuild.sh builds prebuilds/ with (spec/tooling/prebuilds.spec.ts rebuilds them to compare).
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing="$missing gcc-aarch64-linux-gnu"
+command -v arm-linux-gnueabihf-gcc >/dev/null 2>&1 || missing="$missing gcc-arm-linux-gnueabihf"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "system-deps: installing$missing (Debian packages)"

@@ -44,7 +44,7 @@ run_here() {
   # The suite must be able to fail: drivers that request inputs without
   # their bias (dist/ copied, the bias flags dropped) must not pass it.
   say "deliberately broken drivers (inputs requested without their bias) must fail the contract suite"
-  rm -rf .tmp/broken && mkdir -p .tmp/broken && cp -r dist .tmp/broken/dist && ln -s "$PWD/build" .tmp/broken/build
+  rm -rf .tmp/broken && mkdir -p .tmp/broken && cp -r dist .tmp/broken/dist && ln -s "$PWD/build" .tmp/broken/build && ln -s "$PWD/prebuilds" .tmp/broken/prebuilds
   for f in .tmp/broken/dist/adapters/gpio/libgpiod/driver.js .tmp/broken/dist/adapters/gpio/cdev/driver.js; do
     sed -i 's/(p\.bias === .pull-up. ? [^)]*)/0/; s/(p\.bias === .pull-down. ? [^)]*)/0/' "$f"
     if grep -qE '\? [A-Za-z0-9_.]*BIAS_PULL_(UP|DOWN) :' "$f"; then say "FAILED: could not break $f (its bias flags moved): fix this check"; exit 1; fi

@@ -4,7 +4,7 @@
 #
 #   scripts/vm/run.sh [--chip LABEL:LINES]... [--cwd DIR] [--root DIR]
 #                     [--mem MB] [--cpus N] [--timeout S] [--systemd]
-#                     -- COMMAND [ARG]...
+#                     [--arch x86_64|arm64] -- COMMAND [ARG]...
 #
 # The guest sees the host's root file system (or --root DIR) read-only under a
 # tmpfs overlay: whatever is installed on the host runs there, and whatever
@@ -15,6 +15,9 @@
 # systemd as PID 1 (journald, udev, systemctl work) and runs the command as a
 # unit once basic.target is up. Exit status: the command's; 125
 # when the VM could not run it, 124 after --timeout (default 1800 s).
+# --arch arm64 boots Debian trixie's arm64 kernel under qemu-system-aarch64
+# (always TCG here; scripts/vm/prepare-arm64.sh), for a root that is an arm64
+# userland (--root: scripts/check-arm.sh's trees; armhf runs on it too).
 # See scripts/vm/README.md.
 set -eu
 say() { echo "vm: $*" >&2; }
@@ -27,6 +30,7 @@ mem=${RPI_GPIO_VM_MEM:-2048}
 cpus=${RPI_GPIO_VM_CPUS:-1}
 limit=${RPI_GPIO_VM_TIMEOUT:-1800}
 systemd=no
+arch=${RPI_GPIO_VM_ARCH:-x86_64}
 while [ $# -gt 0 ]; do
   case "$1" in
     --chip) chips="$chips $2"; shift 2 ;;
@@ -36,6 +40,7 @@ while [ $# -gt 0 ]; do
     --cpus) cpus=$2; shift 2 ;;
     --timeout) limit=$2; shift 2 ;;
     --systemd) systemd=yes; shift ;;
+    --arch) arch=$2; shift 2 ;;
     --) shift; break ;;
     *) say "unknown option $1 (usage: scripts/vm/run.sh [--chip LABEL:LINES]... [--cwd DIR] [--root DIR] [--systemd] -- COMMAND...)"; exit 125 ;;
   esac
@@ -45,8 +50,13 @@ for c in $chips; do
   case "$c" in *:*[!0-9]* | *: | :*) say "--chip $c: expected LABEL:LINES, for example pinctrl-bcm2711:58"; exit 125 ;; esac
 done
 
+case "$arch" in
+  x86_64) prepare=prepare.sh ;;
+  arm64) prepare=prepare-arm64.sh ;;
+  *) say "--arch $arch: x86_64 or arm64"; exit 125 ;;
+esac
 set +e
-kernel=$("$here/prepare.sh")
+kernel=$("$here/$prepare")
 prepared=$?
 set -e
 [ "$prepared" = 0 ] || exit "$prepared"
@@ -102,7 +112,9 @@ quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 # is probed once and remembered), else TCG: plain emulation, 10-50x slower.
 accel=tcg
 probe="$(dirname "$kernel")/kvm-works"
-if [ "${RPI_GPIO_VM_ACCEL:-auto}" = kvm ] || { [ "${RPI_GPIO_VM_ACCEL:-auto}" = auto ] && [ -w /dev/kvm ]; }; then
+if [ "$arch" = arm64 ]; then
+  : # TCG: an x86 host cannot run an arm64 guest with KVM
+elif [ "${RPI_GPIO_VM_ACCEL:-auto}" = kvm ] || { [ "${RPI_GPIO_VM_ACCEL:-auto}" = auto ] && [ -w /dev/kvm ]; }; then
   if [ ! -f "$probe" ]; then
     say "probing KVM"
     if RPI_GPIO_VM_ACCEL=kvm-probe RPI_GPIO_VM_TIMEOUT=60 "$0" --cwd / -- true >/dev/null 2>&1; then echo yes >"$probe"; else echo no >"$probe"; fi
@@ -118,11 +130,18 @@ say "booting $(basename "$kernel") under $accel ($cpus CPU, $mem MiB, init: $ini
 
 fs() { echo "local,path=$1,mount_tag=$2,security_model=passthrough,multidevs=remap$3"; }
 set +e
-timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
-  -machine pc,accel="$accel" -cpu "$cpu" -m "$mem" -smp "$cpus" \
+if [ "$arch" = arm64 ]; then
+  # pauth-impdef: the same CPU features, pointer authentication computed the cheap way under TCG.
+  set -- qemu-system-aarch64 -machine virt,accel=tcg -cpu max,pauth-impdef=on
+  console=ttyAMA0
+else
+  set -- qemu-system-x86_64 -machine pc,accel="$accel" -cpu "$cpu"
+  console=ttyS0
+fi
+timeout --foreground -k 10 "$limit" "$@" -m "$mem" -smp "$cpus" \
   -nodefaults -no-user-config -display none -nic none -no-reboot \
   -kernel "$kernel/vmlinuz" -initrd "$boot/initrd.img" \
-  -append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init$append" \
+  -append "console=$console quiet loglevel=3 panic=-1 rdinit=/init$append" \
   -chardev stdio,id=console,signal=off -serial chardev:console \
   -virtfs "$(fs "$root" hostroot ,readonly=on)" \
   -virtfs "$(fs "$ctl" vmctl '')" \

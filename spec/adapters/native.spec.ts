@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADDON_PATH, loadNativeAddon, type NativeAddon, type ReaderHandle, type ReaderRecord } from '../../src/adapters/gpio/native/addon';
+import { loadNativeAddon, nativeAddonPath, type NativeAddon, type ReaderHandle, type ReaderRecord } from '../../src/adapters/gpio/native/addon';
 
 // Our GPIO addon (native/) on its own, on a machine without a GPIO chip: how
 // it loads, how it fails, and its reader thread. scripts/addon-sanitize.sh
@@ -11,6 +11,11 @@ import { ADDON_PATH, loadNativeAddon, type NativeAddon, type ReaderHandle, type 
 // ThreadSanitizer. What it
 // does on real lines is proven on the kernel's gpio-sim by `npm run
 // test:hardware` (spec/contract, spec/kernel).
+
+/** The file the loader picks (a source build, or the prebuilt one for this platform). */
+const ADDON_PATH = E.getOrElse((why: string): string => {
+  throw new Error(why);
+})(nativeAddonPath());
 
 describe('the addon', () => {
   it('builds and loads with npm install (no libgpiod needed)', () => {

@@ -137,14 +137,36 @@ export const V2Flag = {
   BIAS_DISABLED: 1 << 10,
 } as const;
 
-/** Where npm install's node-gyp puts the addon, from dist/adapters/gpio/native/ or src/adapters/gpio/native/. */
-export const ADDON_PATH = join(__dirname, '..', '..', '..', '..', 'build', 'Release', 'gpio_native.node');
+/**
+ * The package's root, where node-gyp-build looks for the addon: a source
+ * build in build/Release first (npm install --build-from-source, or where no
+ * prebuilt one fits), then the prebuilt one for this platform in
+ * prebuilds/<platform>-<arch>/ (scripts/prebuild.sh: linux-x64, linux-arm64,
+ * linux-arm).
+ */
+export const ADDON_ROOT = join(__dirname, '..', '..', '..', '..');
+
+/** Where a source build of the addon is (node-gyp's output), whether or not there is one. */
+export const ADDON_PATH = join(ADDON_ROOT, 'build', 'Release', 'gpio_native.node');
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- node-gyp-build has no types: its path() is all we use
+const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
+
+/** The file the addon loads from: a source build, or the prebuilt one that fits this platform; or why there is none. */
+export const nativeAddonPath = (): Either<string, string> =>
+  E.tryCatch(
+    () => nodeGypBuild.path(ADDON_ROOT),
+    (e) =>
+      `the GPIO addon is not built and no prebuilt one fits this machine (${String((e as Error).message ?? e).split('\n')[0]}): install a C compiler (apt-get install build-essential) and run npm install again`,
+  );
 
 /** Loads the addon, or says why not and how to fix it. */
 export const loadNativeAddon = (): Either<string, NativeAddon> =>
-  E.tryCatch(
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the native addon, loaded only when a driver opens
-    () => require(ADDON_PATH) as NativeAddon,
-    (e) =>
-      `the GPIO addon is not built (${String((e as Error).message ?? e).split('\n')[0]}): install a C compiler (apt-get install build-essential) and run npm install again`,
-  );
+  E.chain((path: string) =>
+    E.tryCatch(
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the native addon, loaded only when a driver opens
+      () => require(path) as NativeAddon,
+      (e) =>
+        `the GPIO addon did not load (${String((e as Error).message ?? e).split('\n')[0]}): install a C compiler (apt-get install build-essential) and run npm install --build-from-source`,
+    ),
+  )(nativeAddonPath());

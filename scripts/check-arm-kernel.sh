@@ -1,0 +1,55 @@
+#!/bin/sh
+# The hardware suite's kernel specs (spec/contract, spec/kernel: edges and
+# polls, outputs, the glitch check, release on SIGTERM, the service) on an
+# ARM kernel: Debian trixie's arm64 kernel with gpio-sim under
+# qemu-system-aarch64 (scripts/vm/run.sh --arch arm64, TCG: slow), booted with
+# the arm64 trixie userland of scripts/check-arm.sh as its root, then with the
+# armhf one on the same arm64 kernel (the compat path: a 32-bit process on a
+# 64-bit kernel, as Raspberry Pi OS 32-bit on a Pi 3/4/5). The specs run
+# from this checkout (shared into the VM; dist/ built, node_modules as
+# installed here: JavaScript only there, and the addon is the prebuilt one
+# for the guest's arch, prebuilds/linux-arm64 or prebuilds/linux-arm, since
+# a source build in build/ is moved aside for the run).
+#
+#   scripts/check-arm-kernel.sh [arm64|armhf]...   (default: both)
+#
+# First scripts/vm/uapi-probe.js: every uAPI v2 call of the addon once, in
+# the guest's ABI (chip and line info, an edge request and its events with
+# their 64-bit timestamps and sequence numbers, values in and out); then the
+# specs, unless RPI_GPIO_ARM_PROBE_ONLY=1 (the specs under TCG take long).
+#
+# Needs what scripts/check-arm.sh and scripts/vm/prepare-arm64.sh need, and
+# their trees. Exit: 0 passed, 1 failed, 77 could not run here (and says why).
+set -eu
+cd "$(dirname "$0")/.."
+say() { echo "check-arm-kernel: $*" >&2; }
+notrun() { say "NOT RUN: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || notrun "the VM's preparation needs root"
+arches=${*:-arm64 armhf}
+cache=${RPI_GPIO_ARM_CACHE:-/var/cache/rpi-gpio-connector/arm}
+for a in $arches; do
+  [ -f "$cache/trixie-$a/.ready" ] || notrun "no $a trixie userland in $cache: run scripts/check-arm.sh $a first"
+done
+[ -f dist/main.js ] || npm run build >/dev/null
+if [ -d build ]; then
+  mv build .tmp-build-x64
+  trap 'rm -rf build; mv .tmp-build-x64 build' EXIT
+fi
+failed=""
+for a in $arches; do
+  t0=$(date +%s)
+  say "$a: the kernel specs on Debian's arm64 kernel (TCG)"
+  set +e
+  RPI_GPIO_VM_ENV=RPI_GPIO_ARM_PROBE_ONLY scripts/vm/run.sh --arch arm64 --chip pinctrl-bcm2711:58 --root "$cache/trixie-$a" --cwd "$PWD" --timeout "${RPI_GPIO_ARM_TIMEOUT:-3600}" -- sh -c '
+    echo "check-arm-kernel: $(uname -m) kernel $(uname -r), userland $(dpkg --print-architecture), node $(node -p "process.arch + \" \" + process.version")"
+    mountpoint -q /sys/kernel/tracing || mount -t tracefs none /sys/kernel/tracing 2>/dev/null
+    node scripts/vm/uapi-probe.js || exit 1
+    [ "${RPI_GPIO_ARM_PROBE_ONLY:-}" = 1 ] && exit 0
+    GPIO_HARDWARE_SUITE=gpio-sim node node_modules/jest/bin/jest.js --ci --verbose --runInBand spec/contract spec/kernel'
+  status=$?
+  set -e
+  say "$a: exit $status after $(($(date +%s) - t0)) s"
+  [ "$status" = 0 ] || failed="$failed $a"
+done
+[ -z "$failed" ] || { say "FAILED:$failed"; exit 1; }
+say "passed: $arches"
