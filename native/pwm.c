@@ -24,7 +24,9 @@
  * and in phase, rather than firing them in a burst. The thread is named
  * `gpio-pwm` (ps -L, /proc/<pid>/task/<tid>/comm).
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* pthread_setname_np */
+#endif
 #include "gpio.h"
 
 #include <errno.h>
