@@ -9,7 +9,7 @@ import { Service } from '../support/service';
 
 // Interlocks proven on the real kernel: the built service (node dist/main.js)
 // on a gpio-sim chip, a real Mosquitto, a group of three outputs and a fuzzed,
-// seeded (reproducible) sequence of 1,000 writes and pulses to it. gpiolib's
+// seeded (reproducible) sequence of 1,000 writes, pulses and PWM commands to it (one of them a PWM output). gpiolib's
 // trace events (events/gpio/gpio_value, on the monotonic trace clock) are the
 // kernel's own record of every level set: from them, no instant with two
 // lines of the group high, and never less than `interlockDelay` between one
@@ -42,9 +42,13 @@ const lcg = (seed: number) => {
   };
 };
 
+/** Pin 22 runs software PWM (the cdev driver's thread; libgpiod has none): its PWM commands join the fuzz. */
+const PWM_PIN = 22;
+const PWM = DRIVER === 'cdev';
+
 interface Command {
   readonly pin: number;
-  readonly topic: 'write' | 'pulse';
+  readonly topic: 'write' | 'pulse' | 'pwm';
   readonly payload: string;
   /** A pause before the next one, in ms: some shorter than the dead time, some longer. */
   readonly pauseMs: number;
@@ -56,6 +60,8 @@ const commands = (n: number, seed: number): Command[] => {
     const pin = GROUP[next(GROUP.length)] as number;
     const kind = next(5); // writes of 1 twice as likely as writes of 0 and pulses
     const pauseMs = next(4) === 0 ? 0 : next(3 * DELAY_MS);
+    // The PWM pin's writes of 1 are PWM commands half the time: a duty of 0, 25, 50 or 75 % at 200 Hz (its line toggling on its own).
+    if (PWM && pin === PWM_PIN && kind < 2 && next(2) === 0) return { pin, topic: 'pwm', payload: JSON.stringify({ duty: next(4) / 4 }), pauseMs };
     if (kind < 2) return { pin, topic: 'write', payload: '1', pauseMs };
     if (kind === 2) return { pin, topic: 'write', payload: '0', pauseMs };
     return { pin, topic: 'pulse', payload: String(1 + next(4 * DELAY_MS)), pauseMs };
@@ -100,7 +106,8 @@ const fuzz = async (cmds: ReadonlyArray<Command>, interlocked: boolean) => {
   const service = await Service.start({
     thingName: THING,
     // 20 starts high: the start-up level is part of what the trace must show safe.
-    OutputGpios: '20H,21L,22',
+    OutputGpios: PWM ? '20H,21L' : '20H,21L,22',
+    ...(PWM ? { pins: [{ pin: PWM_PIN, direction: 'output', pwm: { frequency: 200, duty: 0 } }] } : {}),
     ...(interlocked ? { interlocks: [GROUP], interlockDelay: DELAY_MS } : {}),
     mqtt: { url: `mqtt://127.0.0.1:${broker.port}` },
     gpio: { driver: DRIVER },
@@ -123,15 +130,16 @@ const fuzz = async (cmds: ReadonlyArray<Command>, interlocked: boolean) => {
 };
 
 describe(`interlocks on the kernel's gpio-sim (gpio.driver: ${DRIVER}), a group of 3 outputs, ${DELAY_MS} ms dead time`, () => {
-  it('1,000 fuzzed writes and pulses (seed 20261206): never two lines of the group high, the dead time always kept', async () => {
+  it(`1,000 fuzzed writes, pulses${PWM ? ' and PWM commands (pin 22 at 200 Hz)' : ' (no PWM: the libgpiod driver has none)'} (seed 20261206): never two lines of the group high, the dead time always kept`, async () => {
     const cmds = commands(1000, SEED);
+    if (PWM) expect(cmds.filter((c) => c.topic === 'pwm').length).toBeGreaterThan(50);
     const { sets, errors } = await fuzz(cmds, true);
     const ons = sets.filter((s) => s.level === 1).length;
     // Tolerance: the trace prints microseconds, so a gap can read up to 1 µs short.
     const violations = interlockViolations(sets, [GROUP], DELAY_MS - 0.001);
     // The lines' first level comes from the line request (20 high): the trace has it as a set.
     process.stdout.write(
-      `interlock fuzz: ${cmds.length} commands, ${sets.length} traced sets (${ons} to high), ${errors.length} interlock answers on the error topic, ${violations.length} violations\n`,
+      `interlock fuzz: ${cmds.length} commands (${cmds.filter((c) => c.topic === 'pwm').length} PWM), ${sets.length} traced sets (${ons} to high), ${errors.length} interlock answers on the error topic, ${violations.length} violations\n`,
     );
     expect(errors.every((e) => e.error === 'Interlock')).toBe(true);
     expect(violations).toEqual([]);
