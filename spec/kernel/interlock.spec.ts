@@ -61,7 +61,8 @@ const commands = (n: number, seed: number): Command[] => {
     const kind = next(5); // writes of 1 twice as likely as writes of 0 and pulses
     const pauseMs = next(4) === 0 ? 0 : next(3 * DELAY_MS);
     // The PWM pin's writes of 1 are PWM commands half the time: a duty of 0, 25, 50 or 75 % at 200 Hz (its line toggling on its own).
-    if (PWM && pin === PWM_PIN && kind < 2 && next(2) === 0) return { pin, topic: 'pwm', payload: JSON.stringify({ duty: next(4) / 4 }), pauseMs };
+    // (The generator's top bits: its low bits repeat with a short period.)
+    if (PWM && pin === PWM_PIN && kind < 2 && next(2 ** 32) >= 2 ** 31) return { pin, topic: 'pwm', payload: JSON.stringify({ duty: Math.floor(next(2 ** 32) / 2 ** 30) / 4 }), pauseMs };
     if (kind < 2) return { pin, topic: 'write', payload: '1', pauseMs };
     if (kind === 2) return { pin, topic: 'write', payload: '0', pauseMs };
     return { pin, topic: 'pulse', payload: String(1 + next(4 * DELAY_MS)), pauseMs };
