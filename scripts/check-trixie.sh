@@ -70,7 +70,7 @@ trap - EXIT
 
 say "the hardware suite from the trixie tree, on the real kernel"
 set +e
-scripts/vm/run.sh --root "$root" --cwd "$root$app" -- sh scripts/test-hardware.sh --here
+scripts/vm/run.sh --timeout "${RPI_GPIO_VM_TIMEOUT:-3000}" --root "$root" --cwd "$root$app" -- sh scripts/test-hardware.sh --here
 status=$?
 set -e
 case "$status" in
