@@ -55,7 +55,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe(`software PWM of the service (gpio.driver: cdev) on the kernel's gpio-sim (Linux ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}${emulated ? ', emulated' : ''})`, () => {
   if (!drivers.includes('cdev')) throw new Error('the uAPI v2 addon does not load: run npm install');
 
-  it('runs PWM at 100 Hz and 1 kHz, duty 10/50/90 %, within 1 % of frequency and duty by the kernel\'s timestamps', async () => {
+  it(`runs PWM at 100 Hz and 1 kHz, duty 10/50/90 %, ${emulated ? 'its accuracy printed, NOT JUDGED (emulated CPU): running, duties in order' : 'within 1 % of frequency and duty'} by the kernel's timestamps`, async () => {
     const chip = KernelGpioSim.create(LABEL, 58);
     track(chip, Order.Broker, async () => chip.dispose());
     const broker = await Mosquitto.start();
