@@ -17,6 +17,8 @@ import { gpioSimUnavailable, hardwareDrivers, KernelGpioSim } from '../support/g
 // takes 9-25 s (a chip made through configfs, a driver host started): the
 // limit there leaves room for a busy host; a hung test still fails.
 jest.setTimeout(process.env.GPIO_HARDWARE_SUITE === undefined ? 30_000 : 120_000);
+// A driver host's first answer (node started, the lines requested): over 30 s under emulation on a busy host.
+const OPEN_MS = process.env.GPIO_HARDWARE_SUITE === undefined ? 30_000 : 90_000;
 afterEach(cleanupAll);
 
 type Either<A> = E.Either<DriverError, A>;
@@ -117,7 +119,7 @@ const hostedHarness = (makeChip: () => Promise<HostedChip>, kind: 'libgpiod' | '
       for (const [pin, level] of Object.entries(lines)) c.drive(Number(pin), level);
       host = DriverHost.start(c.env);
       // The first call waits for the child's Node to start: 6-10 s under the hardware suite's emulated CPU.
-      return h().call('open', { kind, pins: pins.map(c.place ?? oneChip), chip: c.chip }, 30_000);
+      return h().call('open', { kind, pins: pins.map(c.place ?? oneChip), chip: c.chip }, OPEN_MS);
     },
     subscribeEdges: async () => void (await h().call('subscribeEdges')),
     takeEdges: async () => E.getOrElseW(() => [] as EdgeItem[])(await h().call<E.Either<unknown, EdgeItem[]>>('takeEdges')),
