@@ -6,7 +6,7 @@
  */
 import type { PinSpec } from './model';
 import { formatLevel } from './payload';
-import { countTopic, pwmStateTopic, pwmTopic, stateTopic, statusTopic } from './topics';
+import { countTopic, pwmStateTopic, pwmTopic, stateTopic, statusTopic, writeTopic } from './topics';
 
 export interface DiscoveryMessage {
   readonly topic: string;
@@ -72,7 +72,7 @@ export const ALL_COMPONENTS: ReadonlyArray<Component> = ['binary_sensor', 'switc
  * `on_command_type: brightness`: turning it on sends only the brightness.
  */
 const lightKeys = (thing: string, pin: number): Record<string, unknown> => ({
-  command_topic: `gpio/${thing}/${pin}/write`,
+  command_topic: writeTopic(thing, pin),
   payload_on: formatLevel(1),
   payload_off: formatLevel(0),
   state_topic: pwmStateTopic(thing, pin),

@@ -3,7 +3,7 @@ import { blockedMessage, blockers, changes, groupOfPin, groupState, type GroupSt
 import type { Level } from '../core/model';
 import type { Output } from '../core/outputs';
 import { type OutputCommand, rejected } from '../core/requests';
-import { stateTopic } from '../core/topics';
+import { stateTopic, writeTopic } from '../core/topics';
 import type { Stop } from './per-pin';
 
 export interface InterlockDeps {
@@ -30,7 +30,6 @@ type Item = OutputCommand | Stop;
 type Gated = { readonly run: Item } | { readonly answer: Output };
 
 const isStop = (c: Item): c is Stop => c._tag === 'Stop';
-const writeTopic = (thing: string, pin: number): string => `gpio/${thing}/${pin}/write`;
 
 /**
  * One group's commands, one at a time: an on switches the others of the
