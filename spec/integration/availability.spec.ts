@@ -78,9 +78,17 @@ describe('a broker that goes away', () => {
 
     await broker.restart();
     await service.waitForLog((l) => msg(l) === 'broker connection back', 20_000);
+    // A subscriber that came before the service's own 'online' reached the broker gets it live (not
+    // retained): then a later one is the late subscriber this asks about.
     const late = await TestClient.connect(broker.url);
     await late.subscribe('gpio/t1/status');
-    expect(await late.next('gpio/t1/status')).toMatchObject({ payload: 'online', retain: true });
+    let first = await late.next('gpio/t1/status');
+    if (!first.retain && first.payload === 'online') {
+      const later = await TestClient.connect(broker.url);
+      await later.subscribe('gpio/t1/status');
+      first = await later.next('gpio/t1/status');
+    }
+    expect(first).toMatchObject({ payload: 'online', retain: true });
     await sleep(2_000);
     expect(service.logs.filter(anotherClient)).toEqual([]);
   });
