@@ -77,6 +77,10 @@ trap 'rm -rf "$work"' EXIT
 tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
 say "packed $tarball ($(du -k "$work/$tarball" | cut -f1) KiB)"
 
+# The functions the addon exports, as this checkout's own (x86-64) addon has them: an ARM
+# prebuilt from an older source would lack some.
+functions=$(node -e "const a = require('./dist/adapters/gpio/native/addon.js').loadNativeAddon(); if (a._tag !== 'Right') { console.error(a.left); process.exit(1); } console.log(Object.keys(a.right).sort().join(','))") ||
+  { say "FAILED: this checkout's own addon does not load"; exit 1; }
 failed=""
 for arch in $arches; do
   case "$arch" in arm64) dir=linux-arm64 ;; armhf) dir=linux-arm ;; *) say "unknown arch $arch (arm64 or armhf)"; exit 1 ;; esac
@@ -114,7 +118,7 @@ if (a._tag !== 'Right') { console.error(a.left); process.exit(1); }
 // translate: the real kernel's answers are scripts/check-arm-kernel.sh's).
 let code = 'none';
 try { a.right.chipInfo('/dev/null'); } catch (e) { code = e.code; }
-console.log(JSON.stringify({ path: p.right, functions: Object.keys(a.right).length, chipInfoOnDevNull: code }));
+console.log(JSON.stringify({ path: p.right, functions: Object.keys(a.right).sort().join(','), chipInfoOnDevNull: code }));
 \"" >"$work/load-$arch.log" 2>&1
   loaded=$?
   set -e
@@ -133,7 +137,7 @@ console.log(JSON.stringify({ path: p.right, functions: Object.keys(a.right).leng
     continue
   fi
   say "$arch: loaded: $(cat "$work/load-$arch.log")"
-  if [ "$loaded" != 0 ] || ! grep -qx "{\"path\":\"$app/node_modules/rpi-gpio-connector/prebuilds/$dir/gpio_native.napi.glibc.node\",\"functions\":15,\"chipInfoOnDevNull\":\"\(ENOTTY\|ENOSYS\)\"}" "$work/load-$arch.log"; then
+  if [ "$loaded" != 0 ] || ! grep -qx "{\"path\":\"$app/node_modules/rpi-gpio-connector/prebuilds/$dir/gpio_native.napi.glibc.node\",\"functions\":\"$functions\",\"chipInfoOnDevNull\":\"\(ENOTTY\|ENOSYS\)\"}" "$work/load-$arch.log"; then
     say "FAILED: $arch: the prebuilt addon did not load and answer as it should"
     failed="$failed $arch"
     continue
