@@ -131,8 +131,9 @@ say "booting $(basename "$kernel") under $accel ($cpus CPU, $mem MiB, init: $ini
 fs() { echo "local,path=$1,mount_tag=$2,security_model=passthrough,multidevs=remap$3"; }
 set +e
 if [ "$arch" = arm64 ]; then
-  # pauth-impdef: the same CPU features, pointer authentication computed the cheap way under TCG.
-  set -- qemu-system-aarch64 -machine virt,accel=tcg -cpu max,pauth-impdef=on
+  # A Raspberry Pi 4's core by default (Cortex-A72, ARMv8.0, AArch32 at EL0 for armhf); `max`
+  # (every feature QEMU emulates) is one RPI_GPIO_VM_ARM_CPU=max,pauth-impdef=on away.
+  set -- qemu-system-aarch64 -machine virt,accel=tcg -cpu "${RPI_GPIO_VM_ARM_CPU:-cortex-a72}"
   console=ttyAMA0
 else
   set -- qemu-system-x86_64 -machine pc,accel="$accel" -cpu "$cpu"
