@@ -15,8 +15,12 @@
 #
 # First scripts/vm/uapi-probe.js: every uAPI v2 call of the addon once, in
 # the guest's ABI (chip and line info, an edge request and its events with
-# their 64-bit timestamps and sequence numbers, values in and out); then the
-# specs, unless RPI_GPIO_ARM_PROBE_ONLY=1 (the specs under TCG take long).
+# their 64-bit timestamps and sequence numbers, values in and out); then
+# scripts/vm/arm-service.js: the service as check-arm.sh installed it from the
+# packed tarball (/opt/check-arm in the tree: no compiler, the prebuilt addon)
+# started with the cdev driver and the userland's Mosquitto (an input change
+# published, a write answered and on the line, lines released on SIGTERM);
+# then the specs, unless RPI_GPIO_ARM_PROBE_ONLY=1 (the specs under TCG take long).
 #
 # Needs what scripts/check-arm.sh and scripts/vm/prepare-arm64.sh need, and
 # their trees. Exit: 0 passed, 1 failed, 77 could not run here (and says why).
@@ -28,7 +32,8 @@ notrun() { say "NOT RUN: $*"; exit 77; }
 arches=${*:-arm64 armhf}
 cache=${RPI_GPIO_ARM_CACHE:-/var/cache/rpi-gpio-connector/arm}
 for a in $arches; do
-  [ -f "$cache/trixie-$a/.ready" ] || notrun "no $a trixie userland in $cache: run scripts/check-arm.sh $a first"
+  [ -f "$cache/trixie-$a/.ready" ] && [ -f "$cache/trixie-$a/opt/check-arm/node_modules/rpi-gpio-connector/dist/main.js" ] ||
+    notrun "no $a trixie userland with the packed install in $cache: run scripts/check-arm.sh $a first"
 done
 [ -f dist/main.js ] || npm run build >/dev/null
 if [ -d build ]; then
@@ -44,6 +49,7 @@ for a in $arches; do
     echo "check-arm-kernel: $(uname -m) kernel $(uname -r), userland $(dpkg --print-architecture), node $(node -p "process.arch + \" \" + process.version")"
     mountpoint -q /sys/kernel/tracing || mount -t tracefs none /sys/kernel/tracing 2>/dev/null
     node scripts/vm/uapi-probe.js || exit 1
+    node scripts/vm/arm-service.js /opt/check-arm/node_modules/rpi-gpio-connector || exit 1
     [ "${RPI_GPIO_ARM_PROBE_ONLY:-}" = 1 ] && exit 0
     GPIO_HARDWARE_SUITE=gpio-sim node node_modules/jest/bin/jest.js --ci --verbose --runInBand spec/contract spec/kernel'
   status=$?
