@@ -6,10 +6,9 @@
 # the arm64 trixie userland of scripts/check-arm.sh as its root, then with the
 # armhf one on the same arm64 kernel (the compat path: a 32-bit process on a
 # 64-bit kernel, as Raspberry Pi OS 32-bit on a Pi 3/4/5). The specs run
-# from this checkout (shared into the VM; dist/ built, node_modules as
-# installed here: JavaScript only there, and the addon is the prebuilt one
-# for the guest's arch, prebuilds/linux-arm64 or prebuilds/linux-arm, since
-# a source build in build/ is moved aside for the run).
+# from this checkout's files with node_modules installed in that userland
+# (below), so the addon is the prebuilt one for the guest's arch,
+# prebuilds/linux-arm64 or prebuilds/linux-arm.
 #
 #   scripts/check-arm-kernel.sh [arm64|armhf]...   (default: both)
 #
@@ -21,6 +20,13 @@
 # started with the cdev driver and the userland's Mosquitto (an input change
 # published, a write answered and on the line, lines released on SIGTERM);
 # then the specs, unless RPI_GPIO_ARM_PROBE_ONLY=1 (the specs under TCG take long).
+#
+# Everything in the VM runs from a copy of this checkout inside the tree
+# (/opt/rpi-gpio-connector-src: the working tree with dist/ as built here,
+# without node_modules, build/ and .git) whose node_modules npm ci made in
+# that userland (through qemu-user, with this machine's network): jest's
+# resolver and the addon are native, and each arch needs its own (the addon
+# the prebuilt one, no compiler there). Made again when package-lock.json changes.
 #
 # Needs what scripts/check-arm.sh and scripts/vm/prepare-arm64.sh need, and
 # their trees. Exit: 0 passed, 1 failed, 77 could not run here (and says why).
@@ -36,16 +42,39 @@ for a in $arches; do
     notrun "no $a trixie userland with the packed install in $cache: run scripts/check-arm.sh $a first"
 done
 [ -f dist/main.js ] || npm run build >/dev/null
-if [ -d build ]; then
-  mv build .tmp-build-x64
-  trap 'rm -rf build; mv .tmp-build-x64 build' EXIT
-fi
+. scripts/lib/foreign-userland.sh
+foreign_host_ready
+# Refreshes the tree's copy of this checkout; npm ci in the tree where its lock changed.
+copy() { # arch
+  root="$cache/trixie-$1"
+  src="$root/opt/rpi-gpio-connector-src"
+  mkdir -p "$src"
+  find "$src" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
+  tar -c --exclude=./node_modules --exclude=./build --exclude=./.git --exclude='./.tmp*' . | tar -x -C "$src"
+  lock=$(sha256sum package-lock.json | cut -c1-64)
+  if [ "$(cat "$src/node_modules/.check-arm-lock" 2>/dev/null)" != "$lock" ]; then
+    say "$1: npm ci in the $1 tree (under qemu-user: a few minutes)"
+    rm -rf "$src/node_modules"
+    foreign_network "$root"
+    for m in proc sys dev; do mount --bind "/$m" "$root/$m"; done
+    set +e
+    chroot "$root" sh -c "cd /opt/rpi-gpio-connector-src && npm ci --no-audit --no-fund --foreground-scripts" >"$src.npm-ci.log" 2>&1
+    ci=$?
+    set -e
+    for m in proc sys dev; do umount "$root/$m"; done
+    grep -E 'rpi-gpio-connector: |added [0-9]+ packages' "$src.npm-ci.log" | sed "s/^/check-arm-kernel: $1: npm: /" >&2 || true
+    if [ "$ci" != 0 ]; then tail -n 30 "$src.npm-ci.log" >&2; say "FAILED: $1: npm ci in the tree"; exit 1; fi
+    echo "$lock" >"$src/node_modules/.check-arm-lock"
+  fi
+  echo "$src"
+}
 failed=""
 for a in $arches; do
   t0=$(date +%s)
   say "$a: the kernel specs on Debian's arm64 kernel (TCG)"
   set +e
-  RPI_GPIO_VM_ENV=RPI_GPIO_ARM_PROBE_ONLY scripts/vm/run.sh --arch arm64 --chip pinctrl-bcm2711:58 --root "$cache/trixie-$a" --cwd "$PWD" --timeout "${RPI_GPIO_ARM_TIMEOUT:-3600}" -- sh -c '
+  src=$(copy "$a")
+  RPI_GPIO_VM_ENV=RPI_GPIO_ARM_PROBE_ONLY scripts/vm/run.sh --arch arm64 --chip pinctrl-bcm2711:58 --root "$cache/trixie-$a" --cwd "$src" --timeout "${RPI_GPIO_ARM_TIMEOUT:-3600}" -- sh -c '
     echo "check-arm-kernel: $(uname -m) kernel $(uname -r), userland $(dpkg --print-architecture), node $(node -p "process.arch + \" \" + process.version")"
     mountpoint -q /sys/kernel/tracing || mount -t tracefs none /sys/kernel/tracing 2>/dev/null
     node scripts/vm/uapi-probe.js || exit 1

@@ -20,30 +20,13 @@ set -eu
 cd "$(dirname "$0")/.."
 say() { echo "check-arm: $*" >&2; }
 notrun() { say "NOT RUN: $*"; exit 77; }
-[ "$(uname -m)" = x86_64 ] || notrun "x86-64 only (it runs the ARM userlands under qemu-user)"
-[ "$(id -u)" = 0 ] || notrun "debootstrap, binfmt_misc and chroot need root"
-command -v apt-get >/dev/null || notrun "no apt-get"
+. scripts/lib/foreign-userland.sh
+foreign_host_ready
 arches=${*:-arm64 armhf}
 cache=${RPI_GPIO_ARM_CACHE:-/var/cache/rpi-gpio-connector/arm}
 start=$(date +%s)
 
-need=""
-command -v debootstrap >/dev/null || need="$need debootstrap"
-[ -x /usr/bin/qemu-aarch64-static ] && [ -x /usr/bin/qemu-arm-static ] || need="$need qemu-user-static"
-command -v update-binfmts >/dev/null || need="$need binfmt-support"
-if [ -n "$need" ]; then
-  say "installing$need"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
-fi
-[ -f /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null ||
-  notrun "cannot mount binfmt_misc (a container without it): foreign binaries cannot run here"
-for q in qemu-aarch64 qemu-arm; do
-  [ -f "/proc/sys/fs/binfmt_misc/$q" ] || update-binfmts --enable "$q" >/dev/null 2>&1 || true
-  [ -f "/proc/sys/fs/binfmt_misc/$q" ] || notrun "binfmt_misc has no $q entry (update-binfmts --enable $q failed)"
-done
-
-# The host's own Debian mirror (the first one its apt sources name for the main archive).
-mirror=$(grep -rhoE '(URIs:|^deb) +[a-z]+://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | awk '{print $2}' | head -n 1)
+mirror=$(debian_mirror)
 # What a Raspberry Pi OS Lite user has: node and npm from the distribution,
 # and gpiod's tools (and mosquitto, for the service on the ARM kernel).
 # --no-install-recommends: npm recommends the compiler toolchain.
@@ -95,14 +78,7 @@ for arch in $arches; do
   rm -rf "${root:?}$app"
   mkdir -p "$root$app"
   cp "$work/$tarball" "$root$app/"
-  # The network of this machine, not its software: name resolution, the CAs
-  # and npm settings it adds for reaching the registry.
-  cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
-  if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
-    cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
-    chroot "$root" update-ca-certificates >/dev/null 2>&1
-  fi
-  [ -f "$HOME/.npmrc" ] && cp "$HOME/.npmrc" "$root/root/.npmrc"
+  foreign_network "$root"
   for m in proc sys dev; do mount --bind "/$m" "$root/$m"; done
   set +e
   # As a user would: a project (or /opt/...) and npm install of the package.
