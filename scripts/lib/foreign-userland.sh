@@ -32,6 +32,7 @@ debian_mirror() {
 # resolution, the CAs and npm settings it adds for reaching the registry.
 foreign_network() {
   cp /etc/resolv.conf "$1/etc/resolv.conf" 2>/dev/null || true
+  grep -qw "$(hostname)" "$1/etc/hosts" 2>/dev/null || echo "127.0.1.1 $(hostname)" >>"$1/etc/hosts"
   if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
     mkdir -p "$1/usr/local/share/ca-certificates"
     cp /usr/local/share/ca-certificates/*.crt "$1/usr/local/share/ca-certificates/"
