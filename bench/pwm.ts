@@ -4,27 +4,15 @@
  * Where this kernel has no gpio-sim, the measurement runs in the hardware
  * suite's VM (scripts/vm/run.sh), and the figures say whether it was emulated.
  */
-import { spawn } from 'node:child_process';
 import { gpioSimUnavailable } from '../spec/support/gpio-sim';
 import type { Bench, Context } from './lib/bench';
 import type { PwmResult } from './pwm-measure';
 import { ROOT } from './lib/procs';
 import { fmt, type Section, type Target } from './lib/report';
 import { summarize } from './lib/stats';
+import { runLogged } from './lib/vm';
 
-/** Runs `command` and gathers its stdout; its stderr goes to the progress log, line by line. */
-const run = (command: string, args: string[], ctx: Context): Promise<{ code: number | null; stdout: string }> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      for (const line of d.split('\n')) if (line.startsWith('vm:') || line.startsWith('pwm-measure')) ctx.log(line);
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => d.split('\n').filter(Boolean).forEach((l) => ctx.log(l)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout }));
-  });
+const PROGRESS = ['vm:', 'pwm-measure'];
 
 export const pwm: Bench = {
   id: 'pwm',
@@ -34,8 +22,8 @@ export const pwm: Bench = {
     const here = gpioSimUnavailable() === undefined;
     const measure = ['node', '-r', 'ts-node/register/transpile-only', 'bench/pwm-measure.ts', String(runs), String(windowMs)];
     const { code, stdout } = here
-      ? await run(measure[0] as string, measure.slice(1), ctx)
-      : await run('nice', ['-n', '10', 'scripts/vm/run.sh', '--cwd', ROOT, '--', ...measure], ctx);
+      ? await runLogged(measure[0] as string, measure.slice(1), ctx, PROGRESS)
+      : await runLogged('nice', ['-n', '10', 'scripts/vm/run.sh', '--cwd', ROOT, '--', ...measure], ctx, PROGRESS);
     const line = stdout.split('\n').find((l) => l.includes('PWM-RESULT '));
     if (code !== 0 || line === undefined) throw new Error(`the PWM measurement failed (exit ${code}): ${stdout.slice(-2000)}`);
     const result = JSON.parse(line.slice(line.indexOf('PWM-RESULT ') + 'PWM-RESULT '.length)) as PwmResult;

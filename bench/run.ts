@@ -27,8 +27,9 @@ import { edges } from './edges';
 import { snapshot } from './snapshot';
 import { interlock } from './interlock';
 import { pwm } from './pwm';
+import { arm } from './arm';
 
-const BENCHES: ReadonlyArray<Bench> = [requestPath, pollCost, inputLatency, memory, idleMemory, startup, stockBroker, configLoad, edges, snapshot, interlock, pwm];
+const BENCHES: ReadonlyArray<Bench> = [requestPath, pollCost, inputLatency, memory, idleMemory, startup, stockBroker, configLoad, edges, snapshot, interlock, pwm, arm];
 
 const INTRO = `
 \`npm run bench\` builds the service and runs every figure under \`bench/\` (about 10 minutes on 2 cores);
@@ -57,6 +58,7 @@ The raw per-run values are in \`docs/benchmarks.json\`, to compare a later run w
 | 9. Snapshot | what the snapshot on \`gpio/<thing>/pins\` adds to a change, in-process: write requests through \`connector\` with it off and on; one fold; one snapshot's JSON (28 pins) | added per change ≤ 2 % of the service's CPU per round trip |
 | 10. Interlocks | what the interlock costs per command, in-process: a switch-over in a group of 3 through \`connector\` with the interlock against the same writes sent by hand without it; a write to a pin in no group with and without interlocks configured | switch-over ≤ 1.5 × by hand; in no group ≤ 2 % of the service's CPU per round trip |
 | 11. PWM accuracy | software PWM at 100 Hz and 1 kHz, duty 10/50/90 %, on a gpio-sim line of a real kernel (the hardware suite's VM where this kernel has none: marked emulated under TCG), from gpiolib's trace timestamps; p99 and max period jitter | frequency within 1 %, duty within 1 point |
+| 12. ARM (emulated) | the service's CPU per poll tick (26 inputs, 10 ms) and per edge on gpio-sim, in arm64 and armhf (32-bit) userlands on Debian's arm64 kernel and on x86-64, all under QEMU's TCG (needs \`scripts/check-arm.sh\`'s trees) | ARM ≤ 3 × x86-64 |
 `;
 
 interface Args {
