@@ -19,7 +19,8 @@
 # packed tarball (/opt/check-arm in the tree: no compiler, the prebuilt addon)
 # started with the cdev driver and the userland's Mosquitto (an input change
 # published, a write answered and on the line, lines released on SIGTERM);
-# then the specs, unless RPI_GPIO_ARM_PROBE_ONLY=1 (the specs under TCG take long).
+# then the specs, unless RPI_GPIO_ARM_PROBE_ONLY=1 (the specs under TCG take long);
+# RPI_GPIO_ARM_SPECS names others than spec/contract spec/kernel.
 #
 # Everything in the VM runs from a copy of this checkout inside the tree
 # (/opt/rpi-gpio-connector-src: the working tree with dist/ as built here,
@@ -74,7 +75,7 @@ for a in $arches; do
   say "$a: the kernel specs on Debian's arm64 kernel (TCG)"
   set +e
   src=$(copy "$a")
-  RPI_GPIO_VM_ENV=RPI_GPIO_ARM_PROBE_ONLY scripts/vm/run.sh --arch arm64 --chip pinctrl-bcm2711:58 --root "$cache/trixie-$a" --cwd "$src" --timeout "${RPI_GPIO_ARM_TIMEOUT:-3600}" -- sh -c '
+  RPI_GPIO_ARM_SPECS=${RPI_GPIO_ARM_SPECS:-spec/contract spec/kernel} RPI_GPIO_VM_ENV=RPI_GPIO_ARM_PROBE_ONLY,RPI_GPIO_ARM_SPECS scripts/vm/run.sh --arch arm64 --chip pinctrl-bcm2711:58 --root "$cache/trixie-$a" --cwd "$src" --timeout "${RPI_GPIO_ARM_TIMEOUT:-3600}" -- sh -c '
     echo "check-arm-kernel: $(uname -m) kernel $(uname -r), userland $(dpkg --print-architecture), node $(node -p "process.arch + \" \" + process.version")"
     mountpoint -q /sys/kernel/tracing || mount -t tracefs none /sys/kernel/tracing 2>/dev/null
     node scripts/vm/uapi-probe.js || exit 1
@@ -83,7 +84,7 @@ for a in $arches; do
     # The specs make their chips themselves: a second pinctrl-bcm2711 would be taken for theirs.
     d=/sys/kernel/config/gpio-sim/vm-chip0
     echo 0 >$d/live && rmdir $d/gpio-bank0 $d || exit 1
-    GPIO_HARDWARE_SUITE=gpio-sim node node_modules/jest/bin/jest.js --ci --verbose --runInBand spec/contract spec/kernel'
+    GPIO_HARDWARE_SUITE=gpio-sim node node_modules/jest/bin/jest.js --ci --verbose --runInBand $RPI_GPIO_ARM_SPECS'
   status=$?
   set -e
   say "$a: exit $status after $(($(date +%s) - t0)) s"

@@ -123,6 +123,9 @@ elif [ "${RPI_GPIO_VM_ACCEL:-auto}" = kvm ] || { [ "${RPI_GPIO_VM_ACCEL:-auto}" 
 fi
 [ "${RPI_GPIO_VM_ACCEL:-auto}" = kvm-probe ] && accel=kvm
 if [ "$accel" = kvm ]; then cpu=host; else cpu=max; fi
+# The guest is told how its CPU runs: an arm64 guest's /proc/cpuinfo names a Cortex-A72 whether
+# emulated or not (an x86 one under TCG says "QEMU TCG CPU"); timing bounds are not held there.
+sed -i "2i export RPI_GPIO_VM_ACCEL_USED=$accel" "$ctl/stage2.sh"
 init=busybox
 append=
 if [ "$systemd" = yes ]; then init=systemd; append=" systemd.show_status=error systemd.log_color=0"; fi

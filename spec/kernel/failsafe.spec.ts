@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { TestClient } from '../support/client';
 import { cleanupAll, Order, sleep, track } from '../support/cleanup';
 import { read } from '../support/config';
-import { gpioSimUnavailable, GpioTrace, hardwareDrivers, KernelGpioSim } from '../support/gpio-sim';
+import { emulatedCpu, gpioSimUnavailable, GpioTrace, hardwareDrivers, KernelGpioSim } from '../support/gpio-sim';
 import { Mosquitto } from '../support/mosquitto';
 import { Service } from '../support/service';
 
@@ -38,7 +37,7 @@ const BOUND_NS = BigInt(AFTER_MS + 100) * MS;
  * or under KVM (and on the host, spec/integration/failsafe); under TCG the
  * test says it does not check it, prints the times, and checks the rest.
  */
-const EMULATED = /QEMU TCG CPU/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+const EMULATED = emulatedCpu();
 
 const newChip = (): KernelGpioSim => {
   const chip = KernelGpioSim.create(LABEL, 58);

@@ -1,8 +1,8 @@
 import * as E from 'fp-ts/Either';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { loadNativeAddon, type NativeAddon, V2Flag } from '../../src/adapters/gpio/native/addon';
 import { cleanupAll, Order, track } from '../support/cleanup';
-import { gpioSimUnavailable, KernelGpioSim } from '../support/gpio-sim';
+import { emulatedCpu, gpioSimUnavailable, KernelGpioSim } from '../support/gpio-sim';
 import { measurePwm, setEdges, startValueTrace, stopValueTrace } from '../support/pwm-trace';
 
 // The addon's software PWM thread (native/pwm.c) on real lines of the
@@ -22,7 +22,7 @@ const addon = ((): NativeAddon => {
 })();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Plain emulation (QEMU TCG): the 1 % bounds are judged on a native kernel or under KVM only (see spec/kernel/pwm.spec.ts). */
-const emulated = /QEMU TCG CPU/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+const emulated = emulatedCpu();
 /** Frequency within 1 % and duty within 1 point; under TCG, printed NOT JUDGED, with the duty only within 25 points (the waveform is there). */
 const near = (what: string, m: { frequency: number; duty: number }, hz: number, duty: number): void => {
   if (emulated) {

@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { TestClient } from '../support/client';
 import { cleanupAll, Order, track } from '../support/cleanup';
-import { gpioinfo, gpioSimUnavailable, hardwareDrivers, KernelGpioSim } from '../support/gpio-sim';
+import { emulatedCpu, gpioinfo, gpioSimUnavailable, hardwareDrivers, KernelGpioSim } from '../support/gpio-sim';
 import { Mosquitto } from '../support/mosquitto';
 import { measurePwm, pwmThreadRunDelayNs, setEdges, startValueTrace, stopValueTrace } from '../support/pwm-trace';
 import { Service } from '../support/service';
@@ -37,7 +36,7 @@ const drivers = hardwareDrivers();
  * TCG the figures are printed, marked NOT JUDGED, and the PWM is checked to
  * run (most periods there) at the right duty order.
  */
-const emulated = /QEMU TCG CPU/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+const emulated = emulatedCpu();
 
 const config = (driver: string, port: number) => ({
   thingName: THING,

@@ -210,3 +210,11 @@ export const hardwareDrivers = (): Array<'libgpiod' | 'cdev'> => {
   if (drivers.length === 0) throw new Error('neither node-libgpiod nor the uAPI v2 addon loads: run npm install');
   return drivers;
 };
+
+/**
+ * Whether this machine's CPU is emulated (QEMU's TCG), where timing bounds are printed, not held:
+ * an x86 guest under TCG says so in /proc/cpuinfo; an arm64 one names its emulated core, so
+ * scripts/vm/run.sh tells the guest how it runs (RPI_GPIO_VM_ACCEL_USED).
+ */
+export const emulatedCpu = (): boolean =>
+  /QEMU TCG CPU/.test(readFileSync('/proc/cpuinfo', 'utf8')) || process.env['RPI_GPIO_VM_ACCEL_USED'] === 'tcg';
