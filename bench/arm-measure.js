@@ -21,8 +21,7 @@ const mqtt = require(require.resolve('mqtt', { paths: [ROOT] }));
 const addon = require(`${ROOT}/dist/adapters/gpio/native/addon.js`).loadNativeAddon();
 if (addon._tag !== 'Right') throw new Error(addon.left);
 const a = addon.right;
-const chip = fs.readdirSync('/dev').filter((d) => d.startsWith('gpiochip')).map((d) => '/dev/' + d).find((p) => a.chipInfo(p).label === 'pinctrl-bcm2711');
-const sim = fs.readdirSync('/sys/devices/platform').filter((d) => d.startsWith('gpio-sim')).map((d) => `/sys/devices/platform/${d}/${chip.replace('/dev/', '')}`).find((p) => fs.existsSync(p));
+const { sim } = require('../scripts/vm/sim-chip').simChip(a, 'pinctrl-bcm2711');
 const TICK = 100; // USER_HZ on Debian's kernels, every arch
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (m) => console.error(`arm-measure: ${m}`);

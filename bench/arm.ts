@@ -42,6 +42,8 @@ const measure = async (side: (typeof sides)[number], measureArgs: string[], ctx:
     ['-n', '10', 'scripts/vm/run.sh', ...side.args, '--chip', 'pinctrl-bcm2711:58', '--cwd', ROOT, '--timeout', '3600', '--', 'node', 'bench/arm-measure.js', ...measureArgs],
     ctx,
     ['vm:', 'arm-measure'],
+    // The same emulation for all three: KVM, where it works, would make x86-64 native.
+    { RPI_GPIO_VM_ACCEL: 'tcg' },
   );
   const line = stdout.split('\n').find((l) => l.startsWith('ARM-BENCH '));
   if (code !== 0 || line === undefined) throw new Error(`the ${side.name} measurement failed (exit ${code}): ${stdout.slice(-2000)}`);
@@ -57,14 +59,8 @@ export const arm: Bench = {
     if (existsSync(`${ROOT}/build`)) throw new Error('not run: build/ holds an x86-64 source build of the addon, which the ARM userlands would load before their prebuilt one: move it aside');
     const runs = ctx.quick ? 1 : 3;
     const args = ctx.quick ? ['1', '3000', '40'] : [String(runs), '10000', '200'];
-    // The same emulation for all three: KVM, where it works, would make x86-64 native.
-    process.env['RPI_GPIO_VM_ACCEL'] = 'tcg';
     const results: ArmResult[] = [];
-    try {
-      for (const side of sides) results.push(await measure(side, args, ctx));
-    } finally {
-      delete process.env['RPI_GPIO_VM_ACCEL'];
-    }
+    for (const side of sides) results.push(await measure(side, args, ctx));
     const x86 = results[0] as ArmResult;
     const targets: Target[] = [];
     const cells = results.map((r, i) => {

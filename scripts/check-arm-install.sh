@@ -136,10 +136,12 @@ for target in $targets; do
     tail -n 40 "$work/$target.log" >&2
     say "FAILED: $target after $(($(date +%s) - t0)) s"
     failed="$failed $target"
+    rm -rf "$cache/failed-$target"
+    mv "$root" "$cache/failed-$target" 2>/dev/null && say "$target: the tree is kept in $cache/failed-$target"
   else
     say "$target: passed in $(($(date +%s) - t0)) s"
+    rm -rf "$root"
   fi
-  if [ "$status" = 0 ]; then rm -rf "$root"; else rm -rf "$cache/failed-$target"; mv "$root" "$cache/failed-$target" 2>/dev/null && say "$target: the tree is kept in $cache/failed-$target"; fi
 done
 say "took $(($(date +%s) - start)) s"
 [ -z "$failed" ] || { say "FAILED:$failed"; exit 1; }

@@ -5,11 +5,17 @@ import { ROOT } from './procs';
 
 /**
  * Runs `command` and gathers its stdout; its stdout lines starting with one of
- * `progress` and every stderr line go to the progress log.
+ * `progress` and every stderr line go to the progress log. `env`: added to this process's environment.
  */
-export const runLogged = (command: string, args: string[], ctx: Context, progress: ReadonlyArray<string>): Promise<{ code: number | null; stdout: string }> =>
+export const runLogged = (
+  command: string,
+  args: string[],
+  ctx: Context,
+  progress: ReadonlyArray<string>,
+  env: Readonly<Record<string, string>> = {},
+): Promise<{ code: number | null; stdout: string }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;

@@ -14,8 +14,7 @@ const mqtt = require(require.resolve('mqtt', { paths: [pkg] }));
 const addon = require(`${pkg}/dist/adapters/gpio/native/addon.js`).loadNativeAddon();
 if (addon._tag !== 'Right') throw new Error(`the installed addon does not load: ${JSON.stringify(addon.left)}`);
 const a = addon.right;
-const chip = fs.readdirSync('/dev').filter((d) => d.startsWith('gpiochip')).map((d) => '/dev/' + d).find((p) => a.chipInfo(p).label === 'pinctrl-bcm2711');
-const sim = fs.readdirSync('/sys/devices/platform').filter((d) => d.startsWith('gpio-sim')).map((d) => `/sys/devices/platform/${d}/${chip.replace('/dev/', '')}`).find((p) => fs.existsSync(p));
+const { chip, sim } = require('./sim-chip').simChip(a, 'pinctrl-bcm2711');
 const tmp = fs.mkdtempSync('/tmp/arm-service-');
 const PORT = 18839;
 const T = 120_000; // TCG: node runs 10-50 times slower than on the host

@@ -62,6 +62,22 @@ set -e
 [ "$prepared" = 0 ] || exit "$prepared"
 kernel=$(echo "$kernel" | tail -n 1)
 
+# KVM where it really works (a paravirtual /dev/kvm may not run a guest: that
+# is probed once and remembered), else TCG: plain emulation, 10-50x slower.
+accel=tcg
+probe="$(dirname "$kernel")/kvm-works"
+if [ "$arch" = arm64 ]; then
+  : # TCG: an x86 host cannot run an arm64 guest with KVM
+elif [ "${RPI_GPIO_VM_ACCEL:-auto}" = kvm ] || { [ "${RPI_GPIO_VM_ACCEL:-auto}" = auto ] && [ -w /dev/kvm ]; }; then
+  if [ ! -f "$probe" ]; then
+    say "probing KVM"
+    if RPI_GPIO_VM_ACCEL=kvm-probe RPI_GPIO_VM_TIMEOUT=60 "$0" --cwd / -- true >/dev/null 2>&1; then echo yes >"$probe"; else echo no >"$probe"; fi
+  fi
+  [ "$(cat "$probe")" = yes ] && accel=kvm
+fi
+[ "${RPI_GPIO_VM_ACCEL:-auto}" = kvm-probe ] && accel=kvm
+if [ "$accel" = kvm ]; then cpu=host; else cpu=max; fi
+
 ctl=$(mktemp -d)
 boot=$(mktemp -d)
 trap 'rm -rf "$ctl" "$boot"' EXIT
@@ -83,6 +99,9 @@ quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 {
   echo 'set -e'
   echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb RPI_GPIO_VM=1'
+  # How the guest's CPU runs: an arm64 guest's /proc/cpuinfo names a Cortex-A72 whether emulated
+  # or not (an x86 one under TCG says "QEMU TCG CPU"); timing bounds are not held under TCG.
+  echo "export RPI_GPIO_VM_ACCEL_USED=$accel"
   # What the host's caller passed down (CI, test settings), never the host's whole environment.
   for v in CI LOG_LEVEL GPIO_HARDWARE_SUITE NODE_OPTIONS $(echo "${RPI_GPIO_VM_ENV:-}" | tr ',' ' '); do
     eval "isset=\${$v+x}"
@@ -108,24 +127,6 @@ quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
   echo
 } >"$ctl/stage2.sh"
 
-# KVM where it really works (a paravirtual /dev/kvm may not run a guest: that
-# is probed once and remembered), else TCG: plain emulation, 10-50x slower.
-accel=tcg
-probe="$(dirname "$kernel")/kvm-works"
-if [ "$arch" = arm64 ]; then
-  : # TCG: an x86 host cannot run an arm64 guest with KVM
-elif [ "${RPI_GPIO_VM_ACCEL:-auto}" = kvm ] || { [ "${RPI_GPIO_VM_ACCEL:-auto}" = auto ] && [ -w /dev/kvm ]; }; then
-  if [ ! -f "$probe" ]; then
-    say "probing KVM"
-    if RPI_GPIO_VM_ACCEL=kvm-probe RPI_GPIO_VM_TIMEOUT=60 "$0" --cwd / -- true >/dev/null 2>&1; then echo yes >"$probe"; else echo no >"$probe"; fi
-  fi
-  [ "$(cat "$probe")" = yes ] && accel=kvm
-fi
-[ "${RPI_GPIO_VM_ACCEL:-auto}" = kvm-probe ] && accel=kvm
-if [ "$accel" = kvm ]; then cpu=host; else cpu=max; fi
-# The guest is told how its CPU runs: an arm64 guest's /proc/cpuinfo names a Cortex-A72 whether
-# emulated or not (an x86 one under TCG says "QEMU TCG CPU"); timing bounds are not held there.
-sed -i "2i export RPI_GPIO_VM_ACCEL_USED=$accel" "$ctl/stage2.sh"
 init=busybox
 append=
 if [ "$systemd" = yes ]; then init=systemd; append=" systemd.show_status=error systemd.log_color=0"; fi

@@ -4,10 +4,8 @@
 const fs = require('fs');
 const a = require(require('node-gyp-build').path(process.cwd()));
 const out = { arch: process.arch, addon: require('node-gyp-build').path(process.cwd()).replace(process.cwd() + '/', '') };
-const chip = fs.readdirSync('/dev').filter((d) => d.startsWith('gpiochip')).map((d) => '/dev/' + d).find((p) => a.chipInfo(p).label === 'pinctrl-bcm2711');
+const { chip, sim } = require('./sim-chip').simChip(a, 'pinctrl-bcm2711');
 out.chipInfo = a.chipInfo(chip);
-const name = chip.replace('/dev/', '');
-const sim = fs.readdirSync('/sys/devices/platform').filter((d) => d.startsWith('gpio-sim')).map((d) => `/sys/devices/platform/${d}/${name}`).find((p) => fs.existsSync(p));
 const fd = a.request(chip, [3], 'arm-probe', 4 | 16 | 32, [], 0);
 out.lineInfo = a.lineInfo(chip, 3);
 for (const v of ['pull-up', 'pull-down', 'pull-up']) fs.writeFileSync(`${sim}/sim_gpio3/pull`, v);
