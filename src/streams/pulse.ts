@@ -15,7 +15,7 @@ export const pulsing =
   <C extends { readonly pin: number }>(durationOf: (command: C) => number | undefined): Behaviour<C, C | SwitchBack> =>
   (command, stopped$) => {
     const ms = durationOf(command);
-    if (ms === undefined) return of(command);
+    if (ms === undefined) return [command];
     // The timer's end or the pin's stop, whichever comes first, then the switch-back.
     return concat(of(command), timer(ms).pipe(takeUntil(stopped$), ignoreElements()), of(switchBack(command.pin)));
   };

@@ -130,6 +130,24 @@ const writeFailsafe =
 const durationOf = (c: OutputCommand): number | undefined => (c._tag === 'Pulse' ? c.durationMs : undefined);
 
 /**
+ * `mergeMap(f)` for an `f` that answers with an array: its items emitted at
+ * once, without the inner subscription mergeMap makes for each array (each
+ * command's answers take this step).
+ */
+const spread =
+  <A, B>(f: (a: A) => ReadonlyArray<B>) =>
+  (a$: Observable<A>): Observable<B> =>
+    new Observable<B>((subscriber) =>
+      a$.subscribe({
+        next: (a) => {
+          for (const b of f(a)) subscriber.next(b);
+        },
+        error: (e: unknown) => subscriber.error(e),
+        complete: () => subscriber.complete(),
+      }),
+    );
+
+/**
  * Requests in, one answer per request out: a state answer, an error answer,
  * or a log-only note; a pulse has two state answers, one at each switch.
  * Validation is the pure `decide`, and each command carries its requester's
@@ -157,14 +175,14 @@ export const answerRequests = (request$: Observable<Request>, deps: RequestDeps)
     const run = (command$: Observable<OutputCommand | Stop>): Observable<Output> =>
       command$.pipe(
         perPin(pwmRunning(pulsing(durationOf))),
-        // Failsafe writes apart: a requested command stays one mergeMap on its way to its answer.
+        // Failsafe writes apart: a requested command stays one step on its way to its answer.
         connect((w$) =>
           merge(
             w$.pipe(
               filter((w) => !fromFailsafe(w)),
-              mergeMap(carryOutOne),
+              spread(carryOutOne),
             ),
-            w$.pipe(filter(fromFailsafe), mergeMap(writeFailsafe(carryOutOne))),
+            w$.pipe(filter(fromFailsafe), spread(writeFailsafe(carryOutOne))),
           ),
         ),
       );
