@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { filter } from 'rxjs';
+import { connect, filter, map, merge, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { openSimDriver } from '../../src/adapters/gpio/sim';
 import type { Level, PinSpec } from '../../src/core/model';
@@ -7,7 +7,7 @@ import type { Output, PinEntry, Snapshot } from '../../src/core/outputs';
 import type { Reply, Request } from '../../src/core/requests';
 import { RETAINED_READ_ALL_IGNORED } from '../../src/core/snapshot';
 import { connector } from '../../src/streams/connector';
-import { pinSnapshots } from '../../src/streams/snapshot';
+import { pinSnapshots, withPinSnapshots } from '../../src/streams/snapshot';
 
 const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
@@ -181,5 +181,36 @@ describe('connector with snapshots (marbles, simulated chip)', () => {
         a: { _tag: 'Ignored', topic: 'gpio/t/read', reason: 'not a request topic of this thing' },
       });
     });
+  });
+});
+
+describe('withPinSnapshots (marbles)', () => {
+  /** What the connector did before: the outputs multicast, merged with the snapshots folded from them. */
+  const merged =
+    (sources: { readAll$: Observable<Request>; resync$: Observable<unknown>; stop$: Observable<unknown> }) =>
+    (output$: Observable<Output>): Observable<Output> =>
+      output$.pipe(connect((shared$) => merge(shared$, pinSnapshots({ ...sources, output$: shared$ }, deps))));
+
+  it('emits what merge(output$, pinSnapshots) emitted, in the same order, also when a resync, a read of all or a stop shares a frame with an output', () => {
+    const run = (op: (sources: { readAll$: Observable<Request>; resync$: Observable<unknown>; stop$: Observable<unknown> }) => (o$: Observable<Output>) => Observable<Output>) => {
+      let seen: unknown;
+      new TestScheduler((actual) => (seen = actual)).run(({ cold, hot, expectObservable }) => {
+        const resync$ = hot('   15ms r 9ms r');
+        const readAll$ = hot<Request>('19ms q', { q: readAll(false, { qos: 1 }) });
+        const stop$ = hot('     30ms x');
+        // As in the connector, outputs come of the resync (the levels republished) and of the stop (a pulse's off write),
+        // so which of the two hears them first decides the order.
+        const output$ = merge(
+          cold<Output>('(ab) 4ms c 9ms d 3ms e 2ms f |', { a: state(8, 0), b: count(5, 0), c: state(5, 1), d: state(8, 1), e: count(5, 1), f: state(5, 0) }),
+          resync$.pipe(map(() => state(8, 0))),
+          stop$.pipe(map(() => state(8, 1))),
+        );
+        expectObservable(output$.pipe(op({ readAll$, resync$, stop$ })), '^ 60ms !').toBe('');
+      });
+      return seen;
+    };
+    const before = run(merged);
+    expect(Array.isArray(before) && before.length).toBeGreaterThan(10);
+    expect(run((sources) => withPinSnapshots(sources, deps))).toEqual(before);
   });
 });

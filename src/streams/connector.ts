@@ -9,7 +9,7 @@ import { failsafe } from './failsafe';
 import { readAllTopic } from '../core/topics';
 import { publishLevels } from './levels';
 import { answerRequests } from './requests';
-import { pinSnapshots } from './snapshot';
+import { withPinSnapshots } from './snapshot';
 import { edgeLevels } from './edge-levels';
 import { inputOutputs } from './fan-out';
 import { pollLevels } from './poll';
@@ -110,19 +110,14 @@ export const connector = (sources: ConnectorSources, deps: ConnectorDeps): Obser
   return sources.request$.pipe(
     connect((request$) =>
       outputs(request$.pipe(filter((r) => r.topic !== readAll))).pipe(
-        connect((output$) =>
-          merge(
-            output$,
-            pinSnapshots(
-              { output$, readAll$: request$.pipe(filter((r) => r.topic === readAll)), resync$, ...(sources.stop$ === undefined ? {} : { stop$: sources.stop$ }) },
-              {
-                pins: deps.pins,
-                intervalMs: snapshot.intervalMs,
-                acceptRetainedRequests: deps.acceptRetainedRequests ?? false,
-                ...(snapshot.now === undefined ? {} : { now: snapshot.now }),
-              },
-            ),
-          ),
+        withPinSnapshots(
+          { readAll$: request$.pipe(filter((r) => r.topic === readAll)), resync$, ...(sources.stop$ === undefined ? {} : { stop$: sources.stop$ }) },
+          {
+            pins: deps.pins,
+            intervalMs: snapshot.intervalMs,
+            acceptRetainedRequests: deps.acceptRetainedRequests ?? false,
+            ...(snapshot.now === undefined ? {} : { now: snapshot.now }),
+          },
         ),
       ),
     ),

@@ -171,20 +171,13 @@ export const answerRequests = (request$: Observable<Request>, deps: RequestDeps)
     // At start-up each PWM output starts at its configured setting, through its pin's behaviour like any command.
     const starts: OutputCommand[] = [...settings].map(([pin, setting]) => ({ _tag: 'Pwm', topic: pwmTopic(table.thing, pin), pin, change: setting }));
     const carryOutOne = carryOutOutput(driver, table.thing, settings);
+    const failsafeWrite = writeFailsafe(carryOutOne);
     // Every output command's way to its line: its pin's behaviour (a pulse's timer, a PWM's end), then the driver call and its answers.
     const run = (command$: Observable<OutputCommand | Stop>): Observable<Output> =>
       command$.pipe(
         perPin(pwmRunning(pulsing(durationOf))),
-        // Failsafe writes apart: a requested command stays one step on its way to its answer.
-        connect((w$) =>
-          merge(
-            w$.pipe(
-              filter((w) => !fromFailsafe(w)),
-              spread(carryOutOne),
-            ),
-            w$.pipe(filter(fromFailsafe), spread(writeFailsafe(carryOutOne))),
-          ),
-        ),
+        // One step from a pin's behaviour to the answers; a failsafe write is noted for the log as well.
+        spread((w) => (fromFailsafe(w) ? failsafeWrite(w) : carryOutOne(w))),
       );
     // The seam for behaviours across pins: the interlock gates each group's commands before they run.
     const carry =

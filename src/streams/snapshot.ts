@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { asyncScheduler, EMPTY, Observable, type Subscription, timer } from 'rxjs';
+import { asyncScheduler, EMPTY, type MonoTypeOperatorFunction, Observable, type Subscription, timer } from 'rxjs';
 import type { PinSpec } from '../core/model';
 import type { Output, Snapshot } from '../core/outputs';
 import type { Request } from '../core/requests';
@@ -43,7 +43,19 @@ export interface SnapshotDeps {
  * A window that closes with nothing new since the last snapshot emits
  * nothing. Unsubscribing drops a change still waiting for its window.
  */
-export const pinSnapshots = (sources: SnapshotSources, deps: SnapshotDeps): Observable<Output> =>
+export const pinSnapshots = (sources: SnapshotSources, deps: SnapshotDeps): Observable<Output> => snapshots(sources, deps, false);
+
+/**
+ * The outputs themselves, each followed by the snapshot it brings out (if
+ * any): `merge(output$, pinSnapshots({ output$, ... }))` on one subscription
+ * to `output$`, in one step instead of a multicast and a merge.
+ */
+export const withPinSnapshots =
+  (sources: Omit<SnapshotSources, 'output$'>, deps: SnapshotDeps): MonoTypeOperatorFunction<Output> =>
+  (output$) =>
+    snapshots({ ...sources, output$ }, deps, true);
+
+const snapshots = (sources: SnapshotSources, deps: SnapshotDeps, passOutputs: boolean): Observable<Output> =>
   new Observable<Output>((subscriber) => {
     const { fold, initial } = snapshotFold(deps.pins);
     const now = deps.now ?? (() => asyncScheduler.now());
@@ -73,12 +85,12 @@ export const pinSnapshots = (sources: SnapshotSources, deps: SnapshotDeps): Obse
       if (!stopping) open();
     };
 
-    const subscriptions: Subscription[] = [];
     // The start-up window: its close publishes the first snapshot, whatever came.
     open();
-    subscriptions.push(
+    const outputs = (): Subscription =>
       sources.output$.subscribe({
         next: (o) => {
+          if (passOutputs) subscriber.next(o);
           const next = fold(current, o, now);
           if (next === current) return;
           current = next;
@@ -86,7 +98,8 @@ export const pinSnapshots = (sources: SnapshotSources, deps: SnapshotDeps): Obse
         },
         error: (e: unknown) => subscriber.error(e),
         complete: () => subscriber.complete(),
-      }),
+      });
+    const others = (): Subscription[] => [
       (sources.readAll$ ?? EMPTY).subscribe((request) => {
         const decision = decide(request);
         if (E.isLeft(decision)) return subscriber.next(decision.left);
@@ -104,7 +117,10 @@ export const pinSnapshots = (sources: SnapshotSources, deps: SnapshotDeps): Obse
         window = undefined;
         if (current !== sent) emit();
       }),
-    );
+    ];
+    // Passing the outputs on, the outputs are subscribed to last, as the source a multicast connects last:
+    // on a resync the snapshot still comes before the levels the pipeline republishes, and on stop$ it sees the stop first.
+    const subscriptions: Subscription[] = passOutputs ? [...others(), outputs()] : [outputs(), ...others()];
     return () => {
       window?.unsubscribe();
       for (const s of subscriptions) s.unsubscribe();

@@ -1,5 +1,5 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
-import { fromEvent, type Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import type { Reply, Request } from '../../core/requests';
 
 /** What the answer needs from the request's packet: its QoS and, with MQTT 5, its response properties. */
@@ -22,13 +22,12 @@ const replyOf = (packet: Pick<IPublishPacket, 'qos' | 'properties'>): Reply => {
  * and user properties).
  */
 export const mqttRequests = (client: MqttClient): Observable<Request> =>
-  fromEvent(
-    client,
-    'message',
-    (topic: string, payload: Buffer, packet: IPublishPacket): Request => ({
-      topic,
-      payload: payload.toString('utf8'),
-      retained: packet.retain === true,
-      reply: replyOf(packet),
-    }),
-  );
+  // A listener of its own rather than fromEvent with a result selector: one step less for every request.
+  new Observable<Request>((subscriber) => {
+    const onMessage = (topic: string, payload: Buffer, packet: IPublishPacket): void =>
+      subscriber.next({ topic, payload: payload.toString('utf8'), retained: packet.retain === true, reply: replyOf(packet) });
+    client.on('message', onMessage);
+    return () => {
+      client.removeListener('message', onMessage);
+    };
+  });
