@@ -23,6 +23,8 @@ const PINS = [8, 9, 10, 11];
 const CONCURRENCY = [1, 4] as const;
 const QOS = [0, 1] as const;
 type Side = 'service' | 'metrics' | 'limit' | 'before';
+/** Load on each side before its runs: the service's optimising compiler settles after about 4 s of requests, counting the first runs. */
+const JIT_WARM_MS = 3000;
 
 /** One side, one run: what the requesters saw and what the responder spent. */
 interface Measurement {
@@ -155,7 +157,7 @@ const measureAll = async (
       const responders = await Promise.all(sides.map((side, i) => startResponder(side, qos, brokers[i] as Broker, ctx.baseline)));
       try {
         // JIT and connections warm on every side before anything counts.
-        for (const r of responders) await measure(r, Math.max(...concurrency), 0, ctx.quick ? 150 : 1000);
+        for (const r of responders) await measure(r, Math.max(...concurrency), 0, ctx.quick ? 150 : JIT_WARM_MS);
         for (let run = 0; run < plan.runs; run++) {
           for (const c of concurrency) {
             for (const r of interleave(run, responders)) {
@@ -246,7 +248,9 @@ const pipelineCost = (n: number, passes: number): PipelineCost => {
 export const requestPath: Bench = {
   id: 'request-path',
   async run(ctx: Context): Promise<Section> {
-    const P: Plan = ctx.quick ? { runs: 5, warmMs: 50, windowMs: 100 } : { runs: 9, warmMs: 300, windowMs: 1500 };
+    // Many short runs rather than a few long ones: this machine's speed swings within seconds (100 ms buckets of one side alone
+    // ranged 1.1k to 6k round trips/s), so what compares the sides is the number of back-to-back pairs, not the length of each.
+    const P: Plan = ctx.quick ? { runs: 5, warmMs: 50, windowMs: 100 } : { runs: 25, warmMs: 150, windowMs: 500 };
     const before = ctx.baseline;
     const sides: Side[] = before !== undefined ? ['service', 'metrics', 'before', 'limit'] : ['service', 'metrics', 'limit'];
     const notes: Notes = { rssMiB: new Map(), writesCounted: new Map() };
@@ -321,7 +325,7 @@ export const requestPath: Bench = {
         '**Service**: `node dist/main.js`, `gpio.driver: sim`, outputs ' +
           `${PINS.join(', ')} (no inputs, so no polling), \`mqtt.qos\` the QoS under test, \`LOG_LEVEL=warn\`. ` +
           '**Limit**: `bench/lib/echo.js`, a bare MQTT.js client in its own process that subscribes to `gpio/t/+/write` and ' +
-          'publishes each payload to the matching `state` topic at the same QoS: no validation, no GPIO, no RxJS. ' +
+          'publishes each payload to the matching `state` topic at the same QoS: no validation, no GPIO, no RxJS; like the service, it turns Nagle off on its socket (`setNoDelay`). ' +
           '**Metrics on**: the same service with `metrics: {port: <free port>}`, its `/metrics` scraped once a run (at the start of each window: ' +
           'far more often than a Prometheus scraping every 15 s would). ' +
           'Each side has its own Mosquitto; the sides are measured one after the other in every run, in rotating order.',
@@ -329,7 +333,7 @@ export const requestPath: Bench = {
           'p50/p99 over every round trip of the window (all requesters). CPU is read from /proc (all threads) over the same window: ' +
           '"µs CPU per trip" is the responder\'s (service or echo) CPU time per round trip; the CPU % columns are shares of one core ' +
           `(this machine has ${cpus().length} cores: requesters, broker and responder share them). ` +
-          `${P.runs} runs per cell; ratios are computed run by run (service run i / limit run i; metrics on run i / service run i) and then summarised.`,
+          `${P.runs} runs per cell, after ${JIT_WARM_MS} ms of load on each side to warm its JIT (the service's optimising compiler settles after about 4 s of requests); ratios are computed run by run (service run i / limit run i; metrics on run i / service run i) and then summarised.`,
         ...(before !== undefined
           ? [
               `**Before**: the service of commit ${describeBaseline(before)}, built on the side (\`node .tmp/bench-baseline/<sha>/dist/main.js\`), ` +

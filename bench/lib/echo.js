@@ -2,7 +2,10 @@
 // gpio/<thing>/<pin>/write with the same payload on gpio/<thing>/<pin>/state,
 // with no validation and no GPIO. Same library and client options as the
 // service. Usage: node echo.js URL QOS [THING]; prints "ready" once subscribed;
-// exits on SIGTERM or when its stdin closes (the harness went away).
+// exits on SIGTERM or when its stdin closes (the harness went away). Like the
+// service (adapters/mqtt/connection.ts), it turns Nagle off on its socket once
+// connected, so the two sides differ in the service's code, not in how TCP
+// sends their answers.
 'use strict';
 const mqtt = require('mqtt');
 
@@ -19,6 +22,7 @@ client.on('message', (topic, payload) => {
   client.publish(`${topic.slice(0, -'write'.length)}state`, payload, { qos });
 });
 client.once('connect', () => {
+  client.stream.setNoDelay(true);
   client.subscribe(`gpio/${thing}/+/write`, { qos }, (err) => {
     if (err) {
       process.stderr.write(`subscribe failed: ${err.message}\n`);
