@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadNativeAddon, nativeAddonPath, type NativeAddon, type ReaderHandle, type ReaderRecord } from '../../src/adapters/gpio/native/addon';
@@ -368,6 +368,18 @@ describe('the addon\'s PWM thread', () => {
     addon.pwmClose(pwm); // idempotent
     expect(threads()).toBe(before);
     expect(code(() => addon.pwmSet(pwm, 3, 500_000, 500_000))).toEqual({ code: 'EBADF', syscall: 'pwmSet' });
+  });
+
+  it('runs its thread with a timer slack of 1 ns, so no edge waits to be batched with other wake-ups (Linux allows a normal thread 50 us)', async () => {
+    const slackOf = (name: string): string[] =>
+      readdirSync('/proc/self/task')
+        .filter((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === name)
+        .map((tid) => readFileSync(`/proc/${tid}/timerslack_ns`, 'utf8').trim());
+    const pwm = addon.pwmOpen(fd);
+    // The thread sets its slack as it starts: give it a moment to be scheduled.
+    for (let i = 0; i < 50 && slackOf('gpio-pwm').join() !== '1'; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(slackOf('gpio-pwm')).toEqual(['1']);
+    addon.pwmClose(pwm);
   });
 
   it('refuses what it cannot do before it touches anything', () => {
