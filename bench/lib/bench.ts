@@ -43,3 +43,11 @@ export const alternatePasses = (pass: (on: boolean) => number, passes: number): 
   }
   return { off, on, added: on.map((x, i) => x - (off[i] as number)) };
 };
+
+/**
+ * The service's CPU per round trip in its cheapest case (figure 1: QoS 0, 4
+ * requesters, median), in µs: what the in-process figures (9, 10) weigh a
+ * cost per request against. From figure 1's run of 2026-12-07 at commit
+ * e3445c2 (the request path with fewer steps); it was 36.5 µs before.
+ */
+export const SERVICE_US_PER_TRIP = 30.6;
