@@ -122,7 +122,9 @@ if [ "${1:-}" = --systemd ]; then systemd_vm; exit 0; fi
 set +e
 # Under emulation the kernel suite (two chips, the interlock fuzz, the failsafe and PWM specs) takes
 # 20-35 minutes: run.sh's default 30-minute limit is too close.
-scripts/vm/run.sh --timeout "${RPI_GPIO_VM_TIMEOUT:-3000}" -- sh scripts/test-hardware.sh --here
+# RPI_GPIO_KERNEL_SPECS goes down into the VM (run.sh passes only what RPI_GPIO_VM_ENV names).
+RPI_GPIO_VM_ENV="RPI_GPIO_KERNEL_SPECS${RPI_GPIO_VM_ENV:+,$RPI_GPIO_VM_ENV}" \
+  scripts/vm/run.sh --timeout "${RPI_GPIO_VM_TIMEOUT:-3000}" -- sh scripts/test-hardware.sh --here
 status=$?
 set -e
 case "$status" in
