@@ -51,3 +51,6 @@ export const alternatePasses = (pass: (on: boolean) => number, passes: number): 
  * e3445c2 (the request path with fewer steps); it was 36.5 µs before.
  */
 export const SERVICE_US_PER_TRIP = 30.6;
+
+/** `ns` (a cost per request) as a share of {@link SERVICE_US_PER_TRIP}. */
+export const shareOfTrip = (ns: number): number => ns / (SERVICE_US_PER_TRIP * 1000);

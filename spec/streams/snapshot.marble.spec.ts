@@ -185,14 +185,15 @@ describe('connector with snapshots (marbles, simulated chip)', () => {
 });
 
 describe('withPinSnapshots (marbles)', () => {
+  type Sources = { readAll$: Observable<Request>; resync$: Observable<unknown>; stop$: Observable<unknown> };
   /** What the connector did before: the outputs multicast, merged with the snapshots folded from them. */
   const merged =
-    (sources: { readAll$: Observable<Request>; resync$: Observable<unknown>; stop$: Observable<unknown> }) =>
+    (sources: Sources) =>
     (output$: Observable<Output>): Observable<Output> =>
       output$.pipe(connect((shared$) => merge(shared$, pinSnapshots({ ...sources, output$: shared$ }, deps))));
 
   it('emits what merge(output$, pinSnapshots) emitted, in the same order, also when a resync, a read of all or a stop shares a frame with an output', () => {
-    const run = (op: (sources: { readAll$: Observable<Request>; resync$: Observable<unknown>; stop$: Observable<unknown> }) => (o$: Observable<Output>) => Observable<Output>) => {
+    const run = (op: (sources: Sources) => (o$: Observable<Output>) => Observable<Output>) => {
       let seen: unknown;
       new TestScheduler((actual) => (seen = actual)).run(({ cold, hot, expectObservable }) => {
         const resync$ = hot('   15ms r 9ms r');
