@@ -4,8 +4,9 @@
 // service. Usage: node echo.js URL QOS [THING]; prints "ready" once subscribed;
 // exits on SIGTERM or when its stdin closes (the harness went away). Like the
 // service (adapters/mqtt/connection.ts), it turns Nagle off on its socket once
-// connected, so the two sides differ in the service's code, not in how TCP
-// sends their answers.
+// connected, and gives MQTT.js a logger that does nothing unless DEBUG is set,
+// so the two sides differ in the service's code, not in how TCP sends their
+// answers or in MQTT.js's debug calls.
 'use strict';
 const mqtt = require('mqtt');
 
@@ -17,6 +18,8 @@ const client = mqtt.connect(url, {
   reconnectPeriod: 1000,
   keepalive: 30,
   queueQoSZero: false,
+  // As the service (adapters/mqtt/client.ts mqttLog): MQTT.js's debug lines only when DEBUG asks for them.
+  ...(process.env.DEBUG ? {} : { log: () => undefined }),
 });
 client.on('message', (topic, payload) => {
   client.publish(`${topic.slice(0, -'write'.length)}state`, payload, { qos });

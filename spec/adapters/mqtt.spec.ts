@@ -3,7 +3,7 @@ import type { MqttClient } from 'mqtt';
 import { openSimDriver } from '../../src/adapters/gpio/sim';
 import { createLogger } from '../../src/adapters/log/logger';
 import { startEmbeddedBroker } from '../../src/adapters/mqtt/broker';
-import { clientOptions, connectClient, redactUrl } from '../../src/adapters/mqtt/client';
+import { clientOptions, connectClient, mqttLog, redactUrl } from '../../src/adapters/mqtt/client';
 import { mqttRequests } from '../../src/adapters/mqtt/requests';
 import { publishOutputs, type Sink } from '../../src/adapters/mqtt/sink';
 import type { MqttConfig, PinSpec } from '../../src/core/model';
@@ -173,6 +173,30 @@ describe.each(brokers)('MQTT adapter against %s', (_name, startBroker) => {
     adapter.client.stream.destroy(); // an unclean loss, as when the Pi loses power
     const will = await tester.next('gpio/t/status');
     expect(will.payload).toBe('offline');
+  });
+});
+
+describe("MQTT.js's debug lines", () => {
+  /** The logger MQTT.js calls: its own `debug` instance has a namespace, ours does not. */
+  const loggerOf = (c: MqttClient) => (c as unknown as { log: ((...a: unknown[]) => void) & { namespace?: string } }).log;
+
+  it('are not built unless DEBUG is set; with DEBUG the client logs through MQTT.js\'s own debug logger, as before', async () => {
+    expect(mqttLog({})).toEqual({ log: expect.any(Function) });
+    expect(mqttLog({ DEBUG: '' })).toEqual({ log: expect.any(Function) });
+    expect(mqttLog({ DEBUG: 'mqttjs*' })).toEqual({});
+    const b = await startEmbeddedBroker('127.0.0.1', await freePort());
+    track(b, Order.Broker, () => b.close());
+    const connected = async (env: NodeJS.ProcessEnv) => {
+      const c = connectClient(b.url, clientOptions(mqttConfig(), 't', {}), env);
+      track(c, Order.Client, () => c.endAsync(true));
+      await new Promise<void>((resolve) => c.once('connect', () => resolve()));
+      return c;
+    };
+    const quiet = await connected({});
+    const debugging = await connected({ DEBUG: 'mqttjs*' });
+    expect(loggerOf(quiet).namespace).toBeUndefined();
+    expect(loggerOf(quiet)).toBe(mqttLog({}).log);
+    expect(loggerOf(debugging).namespace).toBe('mqttjs:client');
   });
 });
 
