@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { filter, from, groupBy, isObservable, mergeMap, type Observable, Subject, switchMap, takeWhile, timer, map, concat, of, takeUntil } from 'rxjs';
+import { filter, from, groupBy, isObservable, mergeMap, type Observable, Subject, switchMap, take, takeWhile, timer, map, concat, of, takeUntil } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { type Behaviour, perPin, type Stop, stopOf } from '../../src/streams/per-pin';
 
@@ -30,20 +30,25 @@ interface Cmd {
   readonly id: number;
   /** A timed behaviour (a pulse's shape): `ms` later one more item, or at once on the pin's stop. Absent: an array of `n` items. */
   readonly ms?: number;
+  /** A behaviour held until its pin's stop (a PWM's shape): one item then, or none if the commands end first. */
+  readonly held?: true;
   readonly n: number;
 }
 
 /** Arrays for untimed commands (0 to 3 items), a pulse-like observable for timed ones. */
 const behaviour: Behaviour<Cmd, string> = (c, stopped$) =>
-  c.ms === undefined
-    ? Array.from({ length: c.n }, (_, i) => `${c.id}.${i}`)
-    : concat(of(`${c.id}.on`), timer(c.ms).pipe(takeUntil(stopped$), map(() => `${c.id}.late`)), of(`${c.id}.off`));
+  c.held === true
+    ? concat(of(`${c.id}.held`), stopped$.pipe(take(1), map(() => `${c.id}.released`)))
+    : c.ms === undefined
+      ? Array.from({ length: c.n }, (_, i) => `${c.id}.${i}`)
+      : concat(of(`${c.id}.on`), timer(c.ms).pipe(takeUntil(stopped$), map(() => `${c.id}.late`)), of(`${c.id}.off`));
 
 const step = fc.record({
   at: fc.integer({ min: 0, max: 5 }),
   pin: fc.integer({ min: 1, max: 3 }),
   stop: fc.boolean(),
   timed: fc.boolean(),
+  held: fc.integer({ min: 0, max: 3 }),
   ms: fc.integer({ min: 1, max: 8 }),
   n: fc.integer({ min: 0, max: 3 }),
 });
@@ -57,7 +62,7 @@ describe('perPin: its switch against RxJS switchMap', () => {
         let marble = '';
         steps.forEach((s, i) => {
           const key = String.fromCharCode(97 + i);
-          values[key] = s.stop && s.at % 2 === 0 ? stopOf(s.pin) : { pin: s.pin, id: i, n: s.n, ...(s.timed ? { ms: s.ms } : {}) };
+          values[key] = s.stop && s.at % 2 === 0 ? stopOf(s.pin) : { pin: s.pin, id: i, n: s.n, ...(s.held === 0 ? { held: true } : s.timed ? { ms: s.ms } : {}) };
           marble += `${s.at === 0 ? '' : `${s.at}ms `}${key} `;
         });
         marble += completes ? '|' : '';
