@@ -1,4 +1,4 @@
-import { connect, EMPTY, filter, merge, type Observable, of, share, timer } from 'rxjs';
+import { connect, EMPTY, filter, merge, Observable, of, share, Subject, type Subscriber, timer } from 'rxjs';
 import { type GpioDriver, isSimulated } from '../core/driver';
 import { inputSettings } from '../core/input-settings';
 import { inputsOf, type Interlocks, type PinSpec } from '../core/model';
@@ -107,11 +107,21 @@ export const connector = (sources: ConnectorSources, deps: ConnectorDeps): Obser
   const snapshot = deps.snapshot;
   if (snapshot === undefined) return outputs(sources.request$);
   const readAll = readAllTopic(thing);
-  return sources.request$.pipe(
-    connect((request$) =>
-      outputs(request$.pipe(filter((r) => r.topic !== readAll))).pipe(
+  // One subscription to the requests, routed as `connect` with two filters would route them: the reads of
+  // all pins to the snapshot (a Subject: they are rare), every other request straight to the outputs.
+  return new Observable<Output>((subscriber) => {
+    const readAll$ = new Subject<Request>();
+    let toOutputs: Subscriber<Request> | undefined;
+    const rest$ = new Observable<Request>((s) => {
+      toOutputs = s;
+      return () => {
+        toOutputs = undefined;
+      };
+    });
+    const pipeline = outputs(rest$)
+      .pipe(
         withPinSnapshots(
-          { readAll$: request$.pipe(filter((r) => r.topic === readAll)), resync$, ...(sources.stop$ === undefined ? {} : { stop$: sources.stop$ }) },
+          { readAll$, resync$, ...(sources.stop$ === undefined ? {} : { stop$: sources.stop$ }) },
           {
             pins: deps.pins,
             intervalMs: snapshot.intervalMs,
@@ -119,7 +129,22 @@ export const connector = (sources: ConnectorSources, deps: ConnectorDeps): Obser
             ...(snapshot.now === undefined ? {} : { now: snapshot.now }),
           },
         ),
-      ),
-    ),
-  );
+      )
+      .subscribe(subscriber);
+    // Subscribed last, as a multicast connects its source: everything downstream listens before the first request.
+    pipeline.add(
+      sources.request$.subscribe({
+        next: (r) => (r.topic === readAll ? readAll$.next(r) : toOutputs?.next(r)),
+        error: (e: unknown) => {
+          readAll$.error(e);
+          toOutputs?.error(e);
+        },
+        complete: () => {
+          readAll$.complete();
+          toOutputs?.complete();
+        },
+      }),
+    );
+    return pipeline;
+  });
 };

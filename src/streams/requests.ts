@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { connect, EMPTY, filter, map, merge, mergeMap, Observable, startWith, Subject } from 'rxjs';
+import { EMPTY, merge, mergeMap, Observable, startWith, Subject, type Subscriber } from 'rxjs';
 import { type DriverError, type GpioDriver, isSimulated } from '../core/driver';
 import * as errors from '../core/errors';
 import { answeredState, type Output, pwmState } from '../core/outputs';
@@ -8,14 +8,11 @@ import { PULSE_OFF, PULSE_ON, type SwitchBack } from '../core/pulse';
 import type { Either } from '../core/either';
 import {
   type Command,
-  type Decision,
   decide,
   type FailsafeOrigin,
-  type Ignored,
   isOutputCommand,
   type OutputCommand,
   type PinTable,
-  type Rejected,
   type Request,
   rejected,
   VERB,
@@ -114,8 +111,6 @@ const carryOutOutput =
     return [answer, pwmState(w.pin, held)];
   };
 
-const outputCommand = (d: Decision): d is E.Right<OutputCommand> => E.isRight(d) && isOutputCommand(d.right);
-
 const fromFailsafe = (w: OutputCommand | SwitchBack | PwmOff): w is OutputCommand & { readonly origin: FailsafeOrigin } => w._tag === 'Write' && w.origin !== undefined;
 
 /** A failsafe write is answered as a write with no requester, and noted for the log when it is carried out. */
@@ -195,29 +190,41 @@ export const answerRequests = (request$: Observable<Request>, deps: RequestDeps)
           });
     // Fed once, by the teardown below: the pins' behaviours end (off) before the pipeline goes.
     const unsubscribing$ = new Subject<void>();
-    // `connect`: both branches see every decision of one subscription to the requests.
-    const answers$ = request$.pipe(
-      map(decide(table)),
-      connect((decided$) =>
-        merge(
-          decided$.pipe(
-            filter((d): d is Either<Rejected | Ignored, Immediate> => !outputCommand(d)),
-            map((d): Output => (E.isLeft(d) ? d.left : answerNow(d.right))),
-          ),
-          merge(
-            decided$.pipe(
-              filter(outputCommand),
-              map((d) => d.right),
-            ),
-            deps.command$ ?? EMPTY,
-          ).pipe(
-            startWith(...starts),
-            thenStop(merge(deps.stop$ ?? EMPTY, unsubscribing$), () => outputs),
-            carry,
-          ),
-          (deps.resync$ ?? EMPTY).pipe(mergeMap(() => [...settings].map(([pin, setting]) => pwmState(pin, setting)))),
-        ),
+    // The requests' output commands, handed on by the routing below: one subscriber, the command path.
+    let toCommands: Subscriber<OutputCommand> | undefined;
+    const requested$ = new Observable<OutputCommand>((s) => {
+      toCommands = s;
+      return () => {
+        toCommands = undefined;
+      };
+    });
+    const decideOne = decide(table);
+    // One subscription to the requests: each decision answered at once (a read, a simulate, a rejection)
+    // or handed to the command path. It does what `connect` with two filters did, with no Subject between.
+    const routed$ = new Observable<Output>((routed) =>
+      request$.subscribe({
+        next: (request) => {
+          const d = decideOne(request);
+          if (E.isLeft(d)) routed.next(d.left);
+          else if (isOutputCommand(d.right)) toCommands?.next(d.right);
+          else routed.next(answerNow(d.right));
+        },
+        error: (e: unknown) => routed.error(e),
+        complete: () => {
+          toCommands?.complete();
+          routed.complete();
+        },
+      }),
+    );
+    const answers$ = merge(
+      // Subscribed first, so the command path listens (and its start-up PWM commands run) before any request arrives.
+      merge(requested$, deps.command$ ?? EMPTY).pipe(
+        startWith(...starts),
+        thenStop(merge(deps.stop$ ?? EMPTY, unsubscribing$), () => outputs),
+        carry,
       ),
+      (deps.resync$ ?? EMPTY).pipe(mergeMap(() => [...settings].map(([pin, setting]) => pwmState(pin, setting)))),
+      routed$,
     );
     // Not handed `subscriber` itself: its teardown must run before this one's, so the off writes still flow.
     const inner = answers$.subscribe({
