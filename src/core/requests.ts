@@ -148,6 +148,9 @@ const RETAINED_IGNORED: Readonly<Record<RequestKind, string>> = {
 export const rejected = (error: ErrorMessage, reply?: Reply): Rejected =>
   reply === undefined ? { _tag: 'Rejected', error } : { _tag: 'Rejected', error, reply };
 
+/** A rejection, as a decision. */
+const refuse = (error: ErrorMessage, reply: Reply | undefined): Decision => E.left(rejected(error, reply));
+
 /** A command carrying the payload's level, or an `Invalid payload` rejection. */
 const withLevel = (request: Request, command: (level: Level) => Command): Decision =>
   pipe(
@@ -164,28 +167,30 @@ export const decide = (table: PinTable): ((request: Request) => Decision) => {
   const parseTopic = requestTopicParser(table.thing);
   return (request) => {
     const { topic, reply } = request;
-    const refuse = (error: ErrorMessage): Decision => E.left(rejected(error, reply));
     const parsed = parseTopic(topic);
     if (parsed === undefined) return E.left(ignored(topic, 'not a request topic of this thing'));
     if (request.retained && !table.acceptRetainedRequests && !(parsed.kind === 'write' && table.acceptRetainedWrites)) {
       return E.left({ ...ignored(topic, RETAINED_IGNORED[parsed.kind]), retained: parsed.kind });
     }
     if (request.queued === true && table.refuseQueuedWrites === true && parsed.kind !== 'read') {
-      return refuse(errors.queuedWriteRefused(topic));
+      return refuse(errors.queuedWriteRefused(topic), reply);
     }
     const pin = parsePin(parsed.pinSegment);
-    if (pin === undefined) return refuse(errors.invalidNumber(topic, parsed.pinSegment, canonicalPin(parsed.pinSegment)));
+    if (pin === undefined) return refuse(errors.invalidNumber(topic, parsed.pinSegment, canonicalPin(parsed.pinSegment)), reply);
     const direction = table.directions.get(pin);
-    if (direction === undefined) return refuse(errors.unconfigured(topic, pin, table.inputs, table.outputs));
+    if (direction === undefined) return refuse(errors.unconfigured(topic, pin, table.inputs, table.outputs), reply);
     // The answer's reply rides on the command (undefined when the request had none: one shape for both).
     switch (parsed.kind) {
       case 'read':
         return E.right({ _tag: 'Read', topic, pin, reply });
-      case 'write':
-        if (direction === 'input') return refuse(errors.writeToInput(topic, pin));
-        return withLevel(request, (level) => ({ _tag: 'Write', topic, pin, level, reply }));
+      case 'write': {
+        if (direction === 'input') return refuse(errors.writeToInput(topic, pin), reply);
+        // The commonest request, decided without a closure: parseLevel's answer taken apart here.
+        const level = parseLevel(request.payload);
+        return E.isLeft(level) ? refuse(errors.invalidPayload(topic, level.left), reply) : E.right({ _tag: 'Write', topic, pin, level: level.right, reply });
+      }
       case 'pulse':
-        if (direction === 'input') return refuse(errors.pulseToInput(topic, pin));
+        if (direction === 'input') return refuse(errors.pulseToInput(topic, pin), reply);
         return pipe(
           pulseDuration(request.payload),
           E.bimap(
@@ -194,9 +199,9 @@ export const decide = (table: PinTable): ((request: Request) => Decision) => {
           ),
         );
       case 'pwm': {
-        if (direction === 'input') return refuse(errors.pwmToInput(topic, pin));
+        if (direction === 'input') return refuse(errors.pwmToInput(topic, pin), reply);
         const pwm = table.pwmSettings.get(pin);
-        if (pwm === undefined) return refuse(errors.pwmNotConfigured(topic, pin));
+        if (pwm === undefined) return refuse(errors.pwmNotConfigured(topic, pin), reply);
         return pipe(
           parsePwmPayload(request.payload, maxHz(pwm)),
           E.bimap(
@@ -206,8 +211,8 @@ export const decide = (table: PinTable): ((request: Request) => Decision) => {
         );
       }
       case 'simulate':
-        if (!table.simulate) return refuse(errors.simulationUnavailable(topic));
-        if (direction === 'output') return refuse(errors.simulateOutput(topic, pin));
+        if (!table.simulate) return refuse(errors.simulationUnavailable(topic), reply);
+        if (direction === 'output') return refuse(errors.simulateOutput(topic, pin), reply);
         return withLevel(request, (level) => ({ _tag: 'Simulate', topic, pin, level, reply }));
     }
   };
