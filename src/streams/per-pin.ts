@@ -1,4 +1,4 @@
-import { catchError, concat, defer, from, isObservable, Observable, type OperatorFunction, type Subscriber, type Subscription, takeUntil, throwError } from 'rxjs';
+import { isObservable, Observable, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
 
 /** Ends whatever behaviour runs on `pin`, the way that behaviour must leave its line (a pulse: off). */
 export interface Stop {
@@ -155,21 +155,43 @@ export const perPin =
     });
 
 /** One Stop per pin, by pin number: shutdown ends every pin's behaviour in a known order. */
-const stops = (pins: Iterable<number>): Observable<Stop> => from([...pins].sort((a, b) => a - b).map(stopOf));
+const stopsOf = (pins: Iterable<number>): Stop[] => [...pins].sort((a, b) => a - b).map(stopOf);
 
 /**
  * The commands until the first emission of `stop$`, or their end, then a
  * {@link Stop} for each of `pins()` (looked at then) and nothing more: the
  * way into {@link perPin} for a host that must leave lines off when it stops.
- * An error of the commands is passed on after the stops.
+ * An error of the commands (or of `stop$`) is passed on after the stops.
+ *
+ * It does what `concat(command$.pipe(takeUntil(stop$), catchError(stops then
+ * the error)), defer(stops))` does (spec/streams/then-stop holds it to that),
+ * in one step: every command passes it on the way to its pin.
  */
 export const thenStop =
   <C>(stop$: Observable<unknown>, pins: () => Iterable<number>): OperatorFunction<C, C | Stop> =>
   (command$) =>
-    concat(
-      command$.pipe(
-        takeUntil(stop$),
-        catchError((e: unknown) => concat(stops(pins()), throwError(() => e))),
-      ),
-      defer(() => stops(pins())),
-    );
+    new Observable<C | Stop>((subscriber) => {
+      let over = false;
+      let notifier: Subscription | undefined;
+      let commands: Subscription | undefined;
+      const finish = (failure?: { readonly error: unknown }): void => {
+        if (over) return;
+        over = true;
+        notifier?.unsubscribe();
+        commands?.unsubscribe();
+        for (const stop of stopsOf(pins())) {
+          if (subscriber.closed) return;
+          subscriber.next(stop);
+        }
+        if (failure === undefined) subscriber.complete();
+        else subscriber.error(failure.error);
+      };
+      // As takeUntil: `stop$` first, so one that emits at once lets no command through.
+      notifier = stop$.subscribe({ next: () => finish(), error: (error: unknown) => finish({ error }) });
+      if (over) notifier.unsubscribe();
+      else commands = command$.subscribe({ next: (c) => subscriber.next(c), error: (error: unknown) => finish({ error }), complete: () => finish() });
+      return () => {
+        notifier?.unsubscribe();
+        commands?.unsubscribe();
+      };
+    });
