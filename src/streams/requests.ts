@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { EMPTY, merge, mergeMap, Observable, startWith, Subject, type Subscriber } from 'rxjs';
+import { EMPTY, merge, mergeMap, Observable, type Observer, Subject } from 'rxjs';
 import { type DriverError, type GpioDriver, isSimulated } from '../core/driver';
 import * as errors from '../core/errors';
 import { answeredState, type Output, pwmState } from '../core/outputs';
@@ -190,12 +190,25 @@ export const answerRequests = (request$: Observable<Request>, deps: RequestDeps)
           });
     // Fed once, by the teardown below: the pins' behaviours end (off) before the pipeline goes.
     const unsubscribing$ = new Subject<void>();
-    // The requests' output commands, handed on by the routing below: one subscriber, the command path.
-    let toCommands: Subscriber<OutputCommand> | undefined;
-    const requested$ = new Observable<OutputCommand>((s) => {
-      toCommands = s;
+    // The commands for the pins' behaviours: the start-up PWM settings at once, then the requests' output
+    // commands (handed on by the routing below) and the failsafe's, as they come; it ends when both have.
+    // What `merge(requested$, command$).pipe(startWith(...starts))` did, in one step.
+    let toCommands: Pick<Observer<OutputCommand>, 'next' | 'complete'> | undefined;
+    const command$ = new Observable<OutputCommand>((s) => {
+      for (const start of starts) {
+        if (s.closed) return undefined;
+        s.next(start);
+      }
+      let open = 2;
+      const ended = (): void => {
+        open -= 1;
+        if (open === 0) s.complete();
+      };
+      toCommands = { next: (c) => s.next(c), complete: ended };
+      const failsafe = (deps.command$ ?? EMPTY).subscribe({ next: (c) => s.next(c), error: (e: unknown) => s.error(e), complete: ended });
       return () => {
         toCommands = undefined;
+        failsafe.unsubscribe();
       };
     });
     const decideOne = decide(table);
@@ -218,11 +231,7 @@ export const answerRequests = (request$: Observable<Request>, deps: RequestDeps)
     );
     const answers$ = merge(
       // Subscribed first, so the command path listens (and its start-up PWM commands run) before any request arrives.
-      merge(requested$, deps.command$ ?? EMPTY).pipe(
-        startWith(...starts),
-        thenStop(merge(deps.stop$ ?? EMPTY, unsubscribing$), () => outputs),
-        carry,
-      ),
+      command$.pipe(thenStop(merge(deps.stop$ ?? EMPTY, unsubscribing$), () => outputs), carry),
       (deps.resync$ ?? EMPTY).pipe(mergeMap(() => [...settings].map(([pin, setting]) => pwmState(pin, setting)))),
       routed$,
     );
