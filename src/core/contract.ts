@@ -92,6 +92,10 @@ export const mqttContract = (options: ContractOptions): ((o: Output) => Delivery
   const answer = (topic: string, payload: string, retain: boolean, reply: Reply | undefined): Delivery => {
     if (reply === undefined) return plain(topic, payload, retain);
     const answerQos = reply.qos < qos ? (reply.qos as 0 | 1) : qos;
+    // The common answer (MQTT 3.1.1, or 5 without response topic or properties): one message, built directly.
+    if (reply.responseTopic === undefined && reply.correlationData === undefined && reply.userProperties === undefined) {
+      return { messages: [{ topic, payload, qos: answerQos, retain }] };
+    }
     const properties: AnswerProperties | undefined =
       reply.correlationData === undefined && reply.userProperties === undefined
         ? undefined
