@@ -303,10 +303,13 @@ const edgeInput = (pin: number, edge: EdgeMode, bias: 'as-is' | 'pull-up' | 'pul
   pin, direction: 'input', bias, activeLow, edge,
 });
 
-/** Takes edges() output until `count` items came, then a quiet 150 ms to catch any extra; 5 s at most. */
+/** How long collect waits for the edges it expects: 5 s, and 60 s under the hardware suite's emulated CPU on a shared host. */
+const COLLECT_MS = process.env.GPIO_HARDWARE_SUITE === undefined ? 5_000 : 60_000;
+
+/** Takes edges() output until `count` items came (COLLECT_MS at most), then a quiet 150 ms to catch any extra. */
 const collect = async (g: Harness, count: number): Promise<EdgeItem[]> => {
   const got: EdgeItem[] = [];
-  for (const deadline = Date.now() + 5000; got.length < count && Date.now() < deadline; ) {
+  for (const deadline = Date.now() + COLLECT_MS; got.length < count && Date.now() < deadline; ) {
     got.push(...(await g.takeEdges()));
     if (got.length < count) await new Promise((r) => setTimeout(r, 20));
   }

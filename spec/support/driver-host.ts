@@ -36,7 +36,13 @@ export class DriverHost {
     return host;
   }
 
-  call<T>(op: string, args: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<T> {
+  /**
+   * One call, answered within `timeoutMs`: by default 10 s; 60 s in the
+   * hardware suite (GPIO_HARDWARE_SUITE), whose VM runs under emulation on a
+   * host CI shares with other work, so the child's Node gets a fraction of a
+   * slow CPU. A hung call still fails there, within the test's own limit.
+   */
+  call<T>(op: string, args: Record<string, unknown> = {}, timeoutMs = process.env.GPIO_HARDWARE_SUITE === undefined ? 10_000 : 60_000): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`driver host: no answer to ${op} in ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs);
