@@ -41,10 +41,15 @@ run_here() {
   specs=${RPI_GPIO_KERNEL_SPECS:-spec/contract spec/kernel}
   [ -z "${RPI_GPIO_KERNEL_SPECS:-}" ] || say "only these specs: $specs"
   # shellcheck disable=SC2086
-  GPIO_HARDWARE_SUITE=gpio-sim npx jest --ci --verbose --runInBand $specs
+  mkdir -p .tmp && rm -f .tmp/kernel-results.json
+  GPIO_HARDWARE_SUITE=gpio-sim npx jest --ci --verbose --runInBand --json --outputFile=.tmp/kernel-results.json $specs
   status=$?
   set -e
-  [ "$status" = 0 ] || exit "$status"
+  if [ "$status" != 0 ]; then
+    # Last, where a log cut in the middle still shows it: which tests failed, and why.
+    [ -f .tmp/kernel-results.json ] && node scripts/failed-tests.js .tmp/kernel-results.json >&2
+    exit "$status"
+  fi
   # The suite must be able to fail: drivers that request inputs without
   # their bias (dist/ copied, the bias flags dropped) must not pass it.
   say "deliberately broken drivers (inputs requested without their bias) must fail the contract suite"
