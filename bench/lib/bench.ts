@@ -47,10 +47,12 @@ export const alternatePasses = (pass: (on: boolean) => number, passes: number): 
 /**
  * The service's CPU per round trip in its cheapest case (figure 1: QoS 0, 4
  * requesters, median), in µs: what the in-process figures (9, 10) weigh a
- * cost per request against. From figure 1's run of 2026-12-07 at commit
- * e3445c2 (the request path with fewer steps); it was 36.5 µs before.
+ * cost per request against. From figure 1's second run of 2026-12-07 at
+ * commit b73c5b2 (the request path routed by hand, MQTT.js without its debug
+ * calls), the lower of that day's two runs (25.4 in the other); it was 30.6 µs
+ * at e3445c2 and 36.5 µs before that.
  */
-export const SERVICE_US_PER_TRIP = 30.6;
+export const SERVICE_US_PER_TRIP = 24.0;
 
 /** `ns` (a cost per request) as a share of {@link SERVICE_US_PER_TRIP}. */
 export const shareOfTrip = (ns: number): number => ns / (SERVICE_US_PER_TRIP * 1000);
