@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadNativeAddon, nativeAddonPath, type NativeAddon, type ReaderHandle, type ReaderRecord } from '../../src/adapters/gpio/native/addon';
@@ -16,6 +16,19 @@ import { loadNativeAddon, nativeAddonPath, type NativeAddon, type ReaderHandle, 
 const ADDON_PATH = E.getOrElse((why: string): string => {
   throw new Error(why);
 })(nativeAddonPath());
+
+/**
+ * The addon's threads, by id: the ones a call started are those new right
+ * after it (pthread_create returns with the thread in /proc), and they are
+ * checked gone by id later. Not by counting the process's threads: Node
+ * starts threads of its own at any time (libuv's pool, V8's helpers), and a
+ * count taken after an await may see one of them (CI did).
+ */
+const threadWatch = {
+  tids: (): Set<string> => new Set(readdirSync('/proc/self/task')),
+  started: (before: ReadonlySet<string>): string[] => readdirSync('/proc/self/task').filter((t) => !before.has(t)),
+  gone: (tid: string): boolean => !existsSync(`/proc/self/task/${tid}`),
+};
 
 describe('the addon', () => {
   it('builds and loads with npm install (no libgpiod needed)', () => {
@@ -95,14 +108,15 @@ describe('the addon\'s reader thread', () => {
     await new Promise((r) => setTimeout(r, 50));
     return [...got, ...addon.readerTake(reader)];
   };
-  const threads = () => readdirSync('/proc/self/task').length;
+  const { tids, started, gone } = threadWatch;
 
   it('reads uAPI v1 records of every fd with one thread, each with its fd\'s offset, and wakes the event loop', async () => {
     const a = fifo('a');
     const b = fifo('b');
-    const before = threads();
+    const before = tids();
     const { reader, wakes } = start([a, b], [5, 9], 1);
-    expect(threads()).toBe(before + 1);
+    const mine = started(before);
+    expect(mine).toHaveLength(1);
     writeSync(a, Buffer.concat([v1(100, true), v1(300, false)]));
     writeSync(b, v1(200, true));
     const got = await takeAll(reader, 3);
@@ -114,7 +128,7 @@ describe('the addon\'s reader thread', () => {
     expect(wakes()).toBeGreaterThan(0);
     addon.readerStop(reader);
     addon.readerStop(reader); // idempotent
-    expect(threads()).toBe(before);
+    expect(mine.filter(gone)).toEqual(mine);
   });
 
   it('marks a uAPI v1 read of 16 records (the queue was full: what came next was dropped) after them', async () => {
@@ -145,9 +159,10 @@ describe('the addon\'s reader thread', () => {
   it('reads the requests of several chips in one thread: each record names the fd it came from (line 3 of one chip is not line 3 of the other)', async () => {
     const header = fifo('chip-a');
     const expander = fifo('chip-b');
-    const before = threads();
+    const before = tids();
     const { reader } = start([header, expander], [0, 0], 2);
-    expect(threads()).toBe(before + 1);
+    const mine = started(before);
+    expect(mine).toHaveLength(1);
     writeSync(header, Buffer.concat([v2(100, true, 3, 1), v2(300, false, 3, 2)]));
     writeSync(expander, Buffer.concat([v2(200, true, 3, 1)]));
     const got = await takeAll(reader, 3);
@@ -157,20 +172,22 @@ describe('the addon\'s reader thread', () => {
       [0, 3, 2, false, 300],
     ]);
     addon.readerStop(reader);
-    expect(threads()).toBe(before);
+    expect(mine.filter(gone)).toEqual(mine);
   });
 
   it('hands on what it read before a failure, then throws the failure (errno code) and stops', async () => {
     const fd = fifo('bad');
-    const before = threads();
+    const before = tids();
     const { reader } = start([fd], [4], 1);
+    const mine = started(before);
+    expect(mine).toHaveLength(1);
     writeSync(fd, v1(1, true));
     await new Promise((r) => setTimeout(r, 50)); // read by the thread, not yet taken
     writeSync(fd, Buffer.alloc(5)); // part of a record: libgpiod's EIO
-    for (const deadline = Date.now() + 5000; threads() > before && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
+    for (const deadline = Date.now() + 5000; !mine.every(gone) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
     expect(addon.readerTake(reader)).toEqual([expect.objectContaining({ offset: 4, rising: true })]);
     expect(() => addon.readerTake(reader)).toThrow(expect.objectContaining({ code: 'EIO', syscall: 'read' }));
-    expect(threads()).toBe(before); // the thread ended by itself
+    expect(mine.filter(gone)).toEqual(mine); // the thread ended by itself
     addon.readerStop(reader);
   });
 
@@ -199,12 +216,12 @@ describe('the addon\'s reader thread', () => {
   }, 60_000);
 
   it('refuses bad arguments before starting anything', () => {
-    const before = threads();
+    const before = tids();
     expect(() => addon.readerStart([], [], 1, () => undefined)).toThrow(/1 to 64 fds/);
     expect(() => addon.readerStart([fifo('x')], [1, 2], 1, () => undefined)).toThrow(/one length/);
     expect(() => addon.readerStart([fifo('y')], [1], 3 as 1, () => undefined)).toThrow(/format/);
     expect(() => addon.readerStart([999_999], [1], 1, () => undefined)).toThrow(expect.objectContaining({ code: 'EBADF' }));
-    expect(threads()).toBe(before);
+    expect(started(before)).toEqual([]);
   });
 });
 
@@ -338,7 +355,7 @@ describe('the addon\'s PWM thread', () => {
     closeSync(fd);
     rmSync(dir, { recursive: true, force: true });
   });
-  const threads = (): number => readdirSync('/proc/self/task').length;
+  const { tids, started, gone } = threadWatch;
   const code = (f: () => void): unknown => {
     try {
       f();
@@ -356,9 +373,10 @@ describe('the addon\'s PWM thread', () => {
   });
 
   it('runs the edges in its own thread, which reports a failed edge on the next call, and ends on close', async () => {
-    const before = threads();
+    const before = tids();
     const pwm = addon.pwmOpen(fd);
-    expect(threads()).toBe(before + 1);
+    const mine = started(before);
+    expect(mine).toHaveLength(1);
     // 1 kHz: the thread's first edge is due now; its ioctl fails on the FIFO.
     addon.pwmSet(pwm, 3, 500_000, 500_000);
     await new Promise((r) => setTimeout(r, 50));
@@ -366,7 +384,7 @@ describe('the addon\'s PWM thread', () => {
     addon.pwmStop(pwm, 3);
     addon.pwmClose(pwm);
     addon.pwmClose(pwm); // idempotent
-    expect(threads()).toBe(before);
+    expect(mine.filter(gone)).toEqual(mine);
     expect(code(() => addon.pwmSet(pwm, 3, 500_000, 500_000))).toEqual({ code: 'EBADF', syscall: 'pwmSet' });
   });
 
