@@ -1,4 +1,4 @@
-import { connect, EMPTY, filter, merge, Observable, of, share, Subject, type Subscriber, timer } from 'rxjs';
+import { connect, EMPTY, filter, merge, Observable, of, share, Subject, timer } from 'rxjs';
 import { type GpioDriver, isSimulated } from '../core/driver';
 import { inputSettings } from '../core/input-settings';
 import { inputsOf, type Interlocks, type PinSpec } from '../core/model';
@@ -13,6 +13,7 @@ import { withPinSnapshots } from './snapshot';
 import { edgeLevels } from './edge-levels';
 import { inputOutputs } from './fan-out';
 import { pollLevels } from './poll';
+import { feed } from './feed';
 
 export interface ConnectorSources {
   /** Read, write (and, on the simulated chip, simulate) requests. */
@@ -111,14 +112,8 @@ export const connector = (sources: ConnectorSources, deps: ConnectorDeps): Obser
   // all pins to the snapshot (a Subject: they are rare), every other request straight to the outputs.
   return new Observable<Output>((subscriber) => {
     const readAll$ = new Subject<Request>();
-    let toOutputs: Subscriber<Request> | undefined;
-    const rest$ = new Observable<Request>((s) => {
-      toOutputs = s;
-      return () => {
-        toOutputs = undefined;
-      };
-    });
-    const pipeline = outputs(rest$)
+    const rest = feed<Request>();
+    const pipeline = outputs(rest.source$)
       .pipe(
         withPinSnapshots(
           { readAll$, resync$, ...(sources.stop$ === undefined ? {} : { stop$: sources.stop$ }) },
@@ -134,14 +129,14 @@ export const connector = (sources: ConnectorSources, deps: ConnectorDeps): Obser
     // Subscribed last, as a multicast connects its source: everything downstream listens before the first request.
     pipeline.add(
       sources.request$.subscribe({
-        next: (r) => (r.topic === readAll ? readAll$.next(r) : toOutputs?.next(r)),
+        next: (r) => (r.topic === readAll ? readAll$.next(r) : rest.next(r)),
         error: (e: unknown) => {
           readAll$.error(e);
-          toOutputs?.error(e);
+          rest.error(e);
         },
         complete: () => {
           readAll$.complete();
-          toOutputs?.complete();
+          rest.complete();
         },
       }),
     );
