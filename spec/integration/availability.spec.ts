@@ -39,9 +39,17 @@ describe('availability', () => {
     await first.ready();
     const second = await Service.start(brokerConfig(broker.url, { clientId: 'pi-b' }, { OutputGpios: '', InputGpios: '22' }));
     await second.ready();
+    const watcher = await TestClient.connect(broker.url);
+    await watcher.subscribe('gpio/t1/status');
+    expect((await watcher.next('gpio/t1/status')).payload).toBe('online');
     second.kill('SIGTERM');
     expect((await second.waitForExit()).code).toBe(0);
     await first.waitForLog((l) => /restored "online"/.test(msg(l)));
+    // The second's offline, then the first's online again, as the broker passes them on: only once the broker
+    // has the restored status does a late subscriber's retained copy say anything (the log line comes first,
+    // and a loaded machine can hold the publish back longer than a new client takes to subscribe).
+    expect((await watcher.next('gpio/t1/status')).payload).toBe('offline');
+    expect((await watcher.next('gpio/t1/status')).payload).toBe('online');
     const late = await TestClient.connect(broker.url);
     await late.subscribe(['gpio/t1/status', 'gpio/t1/+/state']);
     expect(await late.next('gpio/t1/status')).toMatchObject({ payload: 'online', retain: true });
