@@ -1,7 +1,7 @@
 /**
  * Figure 1, the request path: write-then-state round trips through a real
  * Mosquitto, closed loop, the service against a bare echo client (the limit),
- * the service with its metrics endpoint on (scraped once a run), and, with
+ * the service with its metrics endpoint on (scraped once a run, before its window), and, with
  * --baseline, the baseline's service (before).
  */
 import { cpus } from 'node:os';
@@ -44,7 +44,7 @@ interface Responder {
   readonly process: Child;
   readonly brokerPid: number;
   readonly requesters: Requester[];
-  /** The metrics side's `/metrics` URL: scraped once a run, at the start of its window. */
+  /** The metrics side's `/metrics` URL: scraped once a run, at the start of its warm-up (its CPU out of the window). */
   readonly scrapeUrl?: string;
 }
 
@@ -53,9 +53,11 @@ const measure = async (r: Responder, c: number, warmMs: number, windowMs: number
   const cpu = () => ({ responder: cpuNs(r.process.pid), broker: cpuNs(r.brokerPid), self: process.cpuUsage() });
   let start = { at: 0, cpu: cpu() };
   let end = start;
+  // A scrape is work once a scrape interval (15 s by default in Prometheus), not twice a second: it is made
+  // each run, at the start of the warm-up, so the window measures what metrics add to each request.
+  if (r.scrapeUrl !== undefined) void httpGet(r.scrapeUrl).catch(() => undefined);
   const t1 = setTimeout(() => {
     start = { at: performance.now(), cpu: cpu() };
-    if (r.scrapeUrl !== undefined) void httpGet(r.scrapeUrl).catch(() => undefined);
   }, warmMs);
   const t2 = setTimeout(() => (end = { at: performance.now(), cpu: cpu() }), warmMs + windowMs);
   const all: Sample[] = (await Promise.all(r.requesters.slice(0, c).map((q) => q.closedLoop(warmMs + windowMs + 50)))).flat();
@@ -326,8 +328,9 @@ export const requestPath: Bench = {
           `${PINS.join(', ')} (no inputs, so no polling), \`mqtt.qos\` the QoS under test, \`LOG_LEVEL=warn\`. ` +
           '**Limit**: `bench/lib/echo.js`, a bare MQTT.js client in its own process that subscribes to `gpio/t/+/write` and ' +
           'publishes each payload to the matching `state` topic at the same QoS: no validation, no GPIO, no RxJS; like the service, it turns Nagle off on its socket (`setNoDelay`). ' +
-          '**Metrics on**: the same service with `metrics: {port: <free port>}`, its `/metrics` scraped once a run (at the start of each window: ' +
-          'far more often than a Prometheus scraping every 15 s would). ' +
+          '**Metrics on**: the same service with `metrics: {port: <free port>}`, its `/metrics` scraped once a run, at the start of the ' +
+          'warm-up, so that the scrape (a few ms of CPU, once a scrape interval for a real Prometheus, 15 s by default) is not in the window ' +
+          '(until 2026-12-07 it was at the start of the window, twice a second with 500 ms windows). ' +
           'Each side has its own Mosquitto; the sides are measured one after the other in every run, in rotating order.',
         `A run: ${P.warmMs} ms warm-up, then a ${P.windowMs} ms window; throughput is the answers received in the window per second, ` +
           'p50/p99 over every round trip of the window (all requesters). CPU is read from /proc (all threads) over the same window: ' +
