@@ -21,6 +21,7 @@ import type { Interlocks, Level } from '../core/model';
 import { pulseTopic, pwmTopic } from '../core/topics';
 import { interlocked } from './interlock';
 import { perPin, type Stop, thenStop } from './per-pin';
+import { feed } from './feed';
 import { pulsing } from './pulse';
 import { type PwmOff, pwmRunning } from './pwm';
 
@@ -191,25 +192,25 @@ export const answerRequests = (request$: Observable<Request>, deps: RequestDeps)
     // Fed once, by the teardown below: the pins' behaviours end (off) before the pipeline goes.
     const unsubscribing$ = new Subject<void>();
     // The commands for the pins' behaviours: the start-up PWM settings at once, then the requests' output
-    // commands (handed on by the routing below) and the failsafe's, as they come; it ends when both have.
+    // commands (fed by the routing below) and the failsafe's, as they come; it ends when both have.
     // What `merge(requested$, command$).pipe(startWith(...starts))` did, in one step.
-    let toCommands: Pick<Observer<OutputCommand>, 'next' | 'complete'> | undefined;
+    const requested = feed<OutputCommand>();
     const command$ = new Observable<OutputCommand>((s) => {
       for (const start of starts) {
         if (s.closed) return undefined;
         s.next(start);
       }
       let open = 2;
-      const ended = (): void => {
-        open -= 1;
-        if (open === 0) s.complete();
+      const each: Observer<OutputCommand> = {
+        next: (c) => s.next(c),
+        error: (e: unknown) => s.error(e),
+        complete: () => {
+          open -= 1;
+          if (open === 0) s.complete();
+        },
       };
-      toCommands = { next: (c) => s.next(c), complete: ended };
-      const failsafe = (deps.command$ ?? EMPTY).subscribe({ next: (c) => s.next(c), error: (e: unknown) => s.error(e), complete: ended });
-      return () => {
-        toCommands = undefined;
-        failsafe.unsubscribe();
-      };
+      const sources = [requested.source$.subscribe(each), (deps.command$ ?? EMPTY).subscribe(each)];
+      return () => sources.forEach((source) => source.unsubscribe());
     });
     const decideOne = decide(table);
     // One subscription to the requests: each decision answered at once (a read, a simulate, a rejection)
@@ -219,12 +220,12 @@ export const answerRequests = (request$: Observable<Request>, deps: RequestDeps)
         next: (request) => {
           const d = decideOne(request);
           if (E.isLeft(d)) routed.next(d.left);
-          else if (isOutputCommand(d.right)) toCommands?.next(d.right);
+          else if (isOutputCommand(d.right)) requested.next(d.right);
           else routed.next(answerNow(d.right));
         },
         error: (e: unknown) => routed.error(e),
         complete: () => {
-          toCommands?.complete();
+          requested.complete();
           routed.complete();
         },
       }),
